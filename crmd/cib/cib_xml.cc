@@ -1,0 +1,808 @@
+// Pacemaker CIB XML <-> baton::cib::Cib.
+#include "crmd/cib/cib_xml.h"
+
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <unordered_map>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "pugixml.hpp"
+
+namespace baton::cib {
+namespace {
+
+// Parsing state: the document text (for line numbers) and an index of every
+// element with an id (for id-ref resolution).
+class Importer {
+ public:
+  explicit Importer(std::string_view text) : text_(text) {}
+
+  absl::StatusOr<Cib> Run(const pugi::xml_document& doc);
+
+ private:
+  int LineOf(const pugi::xml_node& n) const {
+    ptrdiff_t off = n.offset_debug();
+    if (off < 0) return 0;
+    int line = 1;
+    for (ptrdiff_t i = 0; i < off && i < static_cast<ptrdiff_t>(text_.size()); ++i) {
+      if (text_[i] == '\n') ++line;
+    }
+    return line;
+  }
+
+  std::string Where(const pugi::xml_node& n) const {
+    std::string s = absl::StrCat("line ", LineOf(n), ": <", n.name());
+    if (const char* id = n.attribute("id").as_string(nullptr)) absl::StrAppend(&s, " id='", id, "'");
+    return s + ">";
+  }
+
+  absl::Status Unknown(const pugi::xml_node& parent, const pugi::xml_node& child) const {
+    return absl::InvalidArgumentError(
+        absl::StrCat(Where(parent), ": unknown element <", child.name(), "> at line ", LineOf(child)));
+  }
+
+  absl::Status Missing(const pugi::xml_node& n, const char* attr) const {
+    return absl::InvalidArgumentError(absl::StrCat(Where(n), ": missing attribute '", attr, "'"));
+  }
+
+  // Follows an id-ref to the element it names (of the same tag).
+  absl::StatusOr<pugi::xml_node> Deref(const pugi::xml_node& n) const {
+    const char* ref = n.attribute("id-ref").as_string(nullptr);
+    if (ref == nullptr) return n;
+    auto it = ids_.find(ref);
+    if (it == ids_.end() || std::string(it->second.name()) != n.name()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(Where(n), ": id-ref '", ref, "' names no <", n.name(), ">"));
+    }
+    return it->second;
+  }
+
+  static std::map<std::string, std::string> Attrs(const pugi::xml_node& n) {
+    std::map<std::string, std::string> m;
+    for (auto a : n.attributes()) m[a.name()] = a.value();
+    return m;
+  }
+
+  static std::string Raw(const pugi::xml_node& n) {
+    std::ostringstream out;
+    n.print(out, "", pugi::format_raw);
+    return out.str();
+  }
+
+  void Index(const pugi::xml_node& n) {
+    for (auto c : n.children()) {
+      if (c.type() != pugi::node_element) continue;
+      if (const char* id = c.attribute("id").as_string(nullptr)) ids_.emplace(id, c);
+      Index(c);
+    }
+  }
+
+  absl::StatusOr<Rule> ParseRule(const pugi::xml_node& in);
+  absl::StatusOr<Expression> ParseExpression(const pugi::xml_node& n);
+  absl::StatusOr<NvSet> ParseNvSet(const pugi::xml_node& in);
+  absl::Status ParseNvSets(const pugi::xml_node& parent, const char* tag, std::vector<NvSet>* out);
+  absl::StatusOr<Operation> ParseOp(const pugi::xml_node& n);
+  absl::StatusOr<Resource> ParseResource(const pugi::xml_node& n);
+  absl::StatusOr<Constraint> ParseConstraint(const pugi::xml_node& n);
+  absl::Status ParseConfiguration(const pugi::xml_node& n, Configuration* c);
+  absl::StatusOr<NodeState> ParseNodeState(const pugi::xml_node& n);
+  absl::Status ParseStatus(const pugi::xml_node& n, Cib* cib);
+
+  std::string_view text_;
+  std::unordered_map<std::string, pugi::xml_node> ids_;
+};
+
+bool IsElement(const pugi::xml_node& n) { return n.type() == pugi::node_element; }
+
+absl::StatusOr<Expression> Importer::ParseExpression(const pugi::xml_node& n) {
+  Expression e;
+  std::string tag = n.name();
+  if (tag == "expression") e.kind = Expression::Kind::kAttribute;
+  else if (tag == "date_expression") e.kind = Expression::Kind::kDate;
+  else if (tag == "rsc_expression") e.kind = Expression::Kind::kResource;
+  else if (tag == "op_expression") e.kind = Expression::Kind::kOperation;
+  e.id = n.attribute("id").as_string();
+  e.attrs = Attrs(n);
+  e.attrs.erase("id");
+  for (auto c : n.children()) {
+    if (!IsElement(c)) continue;
+    std::string ct = c.name();
+    if (e.kind == Expression::Kind::kDate && ct == "date_spec") {
+      e.date_spec = Attrs(c);
+    } else if (e.kind == Expression::Kind::kDate && ct == "duration") {
+      e.duration = Attrs(c);
+    } else {
+      return Unknown(n, c);
+    }
+  }
+  return e;
+}
+
+absl::StatusOr<Rule> Importer::ParseRule(const pugi::xml_node& in) {
+  auto deref = Deref(in);
+  if (!deref.ok()) return deref.status();
+  const pugi::xml_node& n = *deref;
+  Rule r;
+  r.id = n.attribute("id").as_string();
+  if (auto a = n.attribute("score")) r.score = a.value();
+  if (auto a = n.attribute("score-attribute")) r.score_attribute = a.value();
+  if (auto a = n.attribute("boolean-op")) r.boolean_op = a.value();
+  if (auto a = n.attribute("role")) r.role = a.value();
+  for (auto c : n.children()) {
+    if (!IsElement(c)) continue;
+    std::string ct = c.name();
+    if (ct == "rule") {
+      auto sub = ParseRule(c);
+      if (!sub.ok()) return sub.status();
+      r.rules.push_back(std::move(*sub));
+    } else if (ct == "expression" || ct == "date_expression" || ct == "rsc_expression" ||
+               ct == "op_expression") {
+      auto e = ParseExpression(c);
+      if (!e.ok()) return e.status();
+      r.expressions.push_back(std::move(*e));
+    } else {
+      return Unknown(n, c);
+    }
+  }
+  return r;
+}
+
+absl::StatusOr<NvSet> Importer::ParseNvSet(const pugi::xml_node& in) {
+  auto deref = Deref(in);
+  if (!deref.ok()) return deref.status();
+  const pugi::xml_node& n = *deref;
+  NvSet s;
+  s.id = in.attribute("id").as_string(n.attribute("id").as_string());
+  if (auto a = n.attribute("score")) s.score = a.value();
+  for (auto c : n.children()) {
+    if (!IsElement(c)) continue;
+    std::string ct = c.name();
+    if (ct == "nvpair") {
+      auto p = Deref(c);
+      if (!p.ok()) return p.status();
+      NvPair pair;
+      pair.id = c.attribute("id").as_string(p->attribute("id").as_string());
+      pair.name = c.attribute("name").as_string(p->attribute("name").as_string());
+      if (pair.name.empty()) return Missing(c, "name");
+      if (auto v = c.attribute("value")) pair.value = v.value();
+      else if (auto pv = p->attribute("value")) pair.value = pv.value();
+      s.pairs.push_back(std::move(pair));
+    } else if (ct == "rule") {
+      auto r = ParseRule(c);
+      if (!r.ok()) return r.status();
+      s.rules.push_back(std::move(*r));
+    } else {
+      return Unknown(n, c);
+    }
+  }
+  return s;
+}
+
+absl::Status Importer::ParseNvSets(const pugi::xml_node& parent, const char* tag,
+                                   std::vector<NvSet>* out) {
+  for (auto c : parent.children(tag)) {
+    auto s = ParseNvSet(c);
+    if (!s.ok()) return s.status();
+    out->push_back(std::move(*s));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Operation> Importer::ParseOp(const pugi::xml_node& n) {
+  Operation op;
+  op.id = n.attribute("id").as_string();
+  op.name = n.attribute("name").as_string();
+  if (op.name.empty()) return Missing(n, "name");
+  if (!n.attribute("interval")) return Missing(n, "interval");
+  op.interval = n.attribute("interval").as_string();
+  op.attrs = Attrs(n);
+  op.attrs.erase("id");
+  op.attrs.erase("name");
+  op.attrs.erase("interval");
+  for (auto c : n.children()) {
+    if (!IsElement(c)) continue;
+    std::string ct = c.name();
+    absl::StatusOr<NvSet> s = ParseNvSet(c);
+    if (ct == "meta_attributes") {
+      if (!s.ok()) return s.status();
+      op.meta.push_back(std::move(*s));
+    } else if (ct == "instance_attributes") {
+      if (!s.ok()) return s.status();
+      op.instance.push_back(std::move(*s));
+    } else {
+      return Unknown(n, c);
+    }
+  }
+  return op;
+}
+
+absl::StatusOr<Resource> Importer::ParseResource(const pugi::xml_node& n) {
+  Resource r;
+  std::string tag = n.name();
+  r.id = n.attribute("id").as_string();
+  if (r.id.empty()) return Missing(n, "id");
+  r.description = n.attribute("description").as_string();
+  if (tag == "bundle") {
+    r.kind = Resource::Kind::kBundle;
+    r.raw_xml = Raw(n);
+    return r;
+  }
+  if (tag == "primitive" || tag == "template") {
+    r.kind = tag == "primitive" ? Resource::Kind::kPrimitive : Resource::Kind::kTemplate;
+    r.cls = n.attribute("class").as_string();
+    r.provider = n.attribute("provider").as_string();
+    r.type = n.attribute("type").as_string();
+    r.template_id = n.attribute("template").as_string();
+    if (r.template_id.empty()) {
+      if (r.cls.empty()) return Missing(n, "class");
+      if (r.type.empty()) return Missing(n, "type");
+      if (r.cls == "ocf" && r.provider.empty()) return Missing(n, "provider");
+    }
+  } else if (tag == "group") {
+    r.kind = Resource::Kind::kGroup;
+  } else {
+    r.kind = Resource::Kind::kClone;
+    r.master_element = tag == "master";
+  }
+  for (auto c : n.children()) {
+    if (!IsElement(c)) continue;
+    std::string ct = c.name();
+    if (ct == "meta_attributes" || ct == "instance_attributes" || ct == "utilization") {
+      continue;  // collected below, each kind in document order
+    } else if (ct == "operations" && (r.kind == Resource::Kind::kPrimitive ||
+                                      r.kind == Resource::Kind::kTemplate)) {
+      for (auto o : c.children()) {
+        if (!IsElement(o)) continue;
+        if (std::string(o.name()) != "op") return Unknown(c, o);
+        auto op = ParseOp(o);
+        if (!op.ok()) return op.status();
+        r.ops.push_back(std::move(*op));
+      }
+    } else if ((ct == "primitive" && r.kind != Resource::Kind::kPrimitive &&
+                r.kind != Resource::Kind::kTemplate) ||
+               (ct == "group" && r.kind == Resource::Kind::kClone)) {
+      if (r.kind == Resource::Kind::kClone && !r.children.empty()) {
+        return absl::InvalidArgumentError(absl::StrCat(Where(n), ": a clone has exactly one child"));
+      }
+      auto child = ParseResource(c);
+      if (!child.ok()) return child.status();
+      r.children.push_back(std::move(*child));
+    } else {
+      return Unknown(n, c);
+    }
+  }
+  if (auto st = ParseNvSets(n, "meta_attributes", &r.meta); !st.ok()) return st;
+  if (auto st = ParseNvSets(n, "instance_attributes", &r.instance); !st.ok()) return st;
+  if (auto st = ParseNvSets(n, "utilization", &r.utilization); !st.ok()) return st;
+  if (r.kind == Resource::Kind::kClone && r.children.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(Where(n), ": a clone needs a primitive or group"));
+  }
+  return r;
+}
+
+absl::StatusOr<Constraint> Importer::ParseConstraint(const pugi::xml_node& n) {
+  Constraint c;
+  std::string tag = n.name();
+  if (tag == "rsc_location") c.kind = Constraint::Kind::kLocation;
+  else if (tag == "rsc_colocation") c.kind = Constraint::Kind::kColocation;
+  else if (tag == "rsc_order") c.kind = Constraint::Kind::kOrder;
+  else c.kind = Constraint::Kind::kTicket;
+  c.id = n.attribute("id").as_string();
+  if (c.id.empty()) return Missing(n, "id");
+  c.attrs = Attrs(n);
+  c.attrs.erase("id");
+  for (auto ch : n.children()) {
+    if (!IsElement(ch)) continue;
+    std::string ct = ch.name();
+    if (ct == "resource_set") {
+      auto deref = Deref(ch);
+      if (!deref.ok()) return deref.status();
+      ResourceSet s;
+      s.id = deref->attribute("id").as_string();
+      s.attrs = Attrs(*deref);
+      s.attrs.erase("id");
+      for (auto ref : deref->children()) {
+        if (!IsElement(ref)) continue;
+        if (std::string(ref.name()) != "resource_ref") return Unknown(*deref, ref);
+        const char* id = ref.attribute("id").as_string(nullptr);
+        if (id == nullptr) return Missing(ref, "id");
+        s.resources.push_back(id);
+      }
+      c.sets.push_back(std::move(s));
+    } else if (ct == "rule" && c.kind == Constraint::Kind::kLocation) {
+      auto r = ParseRule(ch);
+      if (!r.ok()) return r.status();
+      c.rules.push_back(std::move(*r));
+    } else {
+      return Unknown(n, ch);
+    }
+  }
+  return c;
+}
+
+absl::Status Importer::ParseConfiguration(const pugi::xml_node& n, Configuration* conf) {
+  for (auto sec : n.children()) {
+    if (!IsElement(sec)) continue;
+    std::string st = sec.name();
+    auto each = [&](auto fn, std::initializer_list<std::string_view> tags) -> absl::Status {
+      for (auto c : sec.children()) {
+        if (!IsElement(c)) continue;
+        bool known = false;
+        for (auto t : tags) known = known || t == c.name();
+        if (!known) return Unknown(sec, c);
+        if (auto s = fn(c); !s.ok()) return s;
+      }
+      return absl::OkStatus();
+    };
+    absl::Status s;
+    if (st == "crm_config") {
+      s = each([&](const pugi::xml_node& c) -> absl::Status {
+        auto set = ParseNvSet(c);
+        if (!set.ok()) return set.status();
+        conf->crm_config.push_back(std::move(*set));
+        return absl::OkStatus();
+      }, {"cluster_property_set"});
+    } else if (st == "rsc_defaults" || st == "op_defaults") {
+      auto* out = st == "rsc_defaults" ? &conf->rsc_defaults : &conf->op_defaults;
+      s = each([&](const pugi::xml_node& c) -> absl::Status {
+        auto set = ParseNvSet(c);
+        if (!set.ok()) return set.status();
+        out->push_back(std::move(*set));
+        return absl::OkStatus();
+      }, {"meta_attributes"});
+    } else if (st == "nodes") {
+      s = each([&](const pugi::xml_node& c) -> absl::Status {
+        Node node;
+        node.id = c.attribute("id").as_string();
+        if (node.id.empty()) return Missing(c, "id");
+        node.uname = c.attribute("uname").as_string(node.id.c_str());
+        node.type = c.attribute("type").as_string();
+        node.description = c.attribute("description").as_string();
+        if (auto a = c.attribute("score")) node.score = a.value();
+        for (auto ch : c.children()) {
+          if (!IsElement(ch)) continue;
+          std::string ct = ch.name();
+          if (ct != "instance_attributes" && ct != "utilization") return Unknown(c, ch);
+        }
+        if (auto st2 = ParseNvSets(c, "instance_attributes", &node.attributes); !st2.ok()) return st2;
+        if (auto st2 = ParseNvSets(c, "utilization", &node.utilization); !st2.ok()) return st2;
+        conf->nodes.push_back(std::move(node));
+        return absl::OkStatus();
+      }, {"node"});
+    } else if (st == "resources") {
+      s = each([&](const pugi::xml_node& c) -> absl::Status {
+        auto r = ParseResource(c);
+        if (!r.ok()) return r.status();
+        conf->resources.push_back(std::move(*r));
+        return absl::OkStatus();
+      }, {"primitive", "group", "clone", "master", "bundle", "template"});
+    } else if (st == "constraints") {
+      s = each([&](const pugi::xml_node& c) -> absl::Status {
+        auto r = ParseConstraint(c);
+        if (!r.ok()) return r.status();
+        conf->constraints.push_back(std::move(*r));
+        return absl::OkStatus();
+      }, {"rsc_location", "rsc_colocation", "rsc_order", "rsc_ticket"});
+    } else if (st == "fencing-topology") {
+      s = each([&](const pugi::xml_node& c) -> absl::Status {
+        FencingLevel l;
+        l.id = c.attribute("id").as_string();
+        l.attrs = Attrs(c);
+        l.attrs.erase("id");
+        if (!c.attribute("index")) return Missing(c, "index");
+        if (!c.attribute("devices")) return Missing(c, "devices");
+        conf->fencing_topology.push_back(std::move(l));
+        return absl::OkStatus();
+      }, {"fencing-level"});
+    } else if (st == "tags") {
+      s = each([&](const pugi::xml_node& c) -> absl::Status {
+        Tag t;
+        t.id = c.attribute("id").as_string();
+        for (auto ref : c.children()) {
+          if (!IsElement(ref)) continue;
+          if (std::string(ref.name()) != "obj_ref") return Unknown(c, ref);
+          t.refs.push_back(ref.attribute("id").as_string());
+        }
+        conf->tags.push_back(std::move(t));
+        return absl::OkStatus();
+      }, {"tag"});
+    } else if (st == "acls" || st == "alerts") {
+      conf->raw_sections.push_back(Raw(sec));
+    } else {
+      return Unknown(n, sec);
+    }
+    if (!s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<NodeState> Importer::ParseNodeState(const pugi::xml_node& n) {
+  NodeState ns;
+  ns.id = n.attribute("id").as_string();
+  if (ns.id.empty()) return Missing(n, "id");
+  ns.attrs = Attrs(n);
+  ns.attrs.erase("id");
+  for (auto c : n.children()) {
+    if (!IsElement(c)) continue;
+    std::string ct = c.name();
+    if (ct == "transient_attributes") {
+      for (auto s : c.children()) {
+        if (!IsElement(s)) continue;
+        if (std::string(s.name()) != "instance_attributes") return Unknown(c, s);
+      }
+      if (auto st = ParseNvSets(c, "instance_attributes", &ns.transient); !st.ok()) return st;
+    } else if (ct == "lrm") {
+      ns.has_lrm = true;
+      for (auto lrs : c.children()) {
+        if (!IsElement(lrs)) continue;
+        if (std::string(lrs.name()) != "lrm_resources") return Unknown(c, lrs);
+        for (auto lr : lrs.children()) {
+          if (!IsElement(lr)) continue;
+          if (std::string(lr.name()) != "lrm_resource") return Unknown(lrs, lr);
+          ResourceHistory h;
+          h.id = lr.attribute("id").as_string();
+          if (h.id.empty()) return Missing(lr, "id");
+          h.attrs = Attrs(lr);
+          h.attrs.erase("id");
+          for (auto op : lr.children()) {
+            if (!IsElement(op)) continue;
+            if (std::string(op.name()) != "lrm_rsc_op") return Unknown(lr, op);
+            OpRecord rec;
+            rec.id = op.attribute("id").as_string();
+            if (rec.id.empty()) return Missing(op, "id");
+            rec.attrs = Attrs(op);
+            rec.attrs.erase("id");
+            h.ops.push_back(std::move(rec));
+          }
+          ns.resources.push_back(std::move(h));
+        }
+      }
+    } else {
+      ns.raw_children.push_back(Raw(c));
+    }
+  }
+  return ns;
+}
+
+absl::Status Importer::ParseStatus(const pugi::xml_node& n, Cib* cib) {
+  for (auto c : n.children()) {
+    if (!IsElement(c)) continue;
+    std::string ct = c.name();
+    if (ct == "node_state") {
+      auto ns = ParseNodeState(c);
+      if (!ns.ok()) return ns.status();
+      cib->status.push_back(std::move(*ns));
+    } else if (ct == "tickets") {
+      for (auto t : c.children()) {
+        if (!IsElement(t)) continue;
+        if (std::string(t.name()) != "ticket_state") return Unknown(c, t);
+        Ticket tk;
+        tk.id = t.attribute("id").as_string();
+        tk.attrs = Attrs(t);
+        tk.attrs.erase("id");
+        cib->tickets.push_back(std::move(tk));
+      }
+    } else {
+      return Unknown(n, c);
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int64_t> VersionField(const pugi::xml_node& n, const char* name) {
+  auto a = n.attribute(name);
+  if (!a) return 0;
+  std::string v = a.value();
+  char* end = nullptr;
+  long long x = std::strtoll(v.c_str(), &end, 10);
+  if (v.empty() || *end != '\0' || x < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("<cib>: attribute ", name, "='", v, "' is not a non-negative integer"));
+  }
+  return x;
+}
+
+absl::StatusOr<Cib> Importer::Run(const pugi::xml_document& doc) {
+  pugi::xml_node root = doc.document_element();
+  if (std::string(root.name()) != "cib") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("line ", LineOf(root), ": root element is <", root.name(), ">, expected <cib>"));
+  }
+  Index(root);
+  Cib cib;
+  auto admin = VersionField(root, "admin_epoch");
+  auto epoch = VersionField(root, "epoch");
+  auto num = VersionField(root, "num_updates");
+  for (auto* s : {&admin, &epoch, &num}) {
+    if (!s->ok()) return s->status();
+  }
+  cib.version = {*admin, *epoch, *num};
+  cib.attrs = Attrs(root);
+  for (const char* k : {"admin_epoch", "epoch", "num_updates"}) cib.attrs.erase(k);
+  bool have_config = false;
+  for (auto c : root.children()) {
+    if (!IsElement(c)) continue;
+    std::string ct = c.name();
+    if (ct == "configuration") {
+      have_config = true;
+      if (auto s = ParseConfiguration(c, &cib.configuration); !s.ok()) return s;
+    } else if (ct == "status") {
+      if (auto s = ParseStatus(c, &cib); !s.ok()) return s;
+    } else {
+      return Unknown(root, c);
+    }
+  }
+  if (!have_config) return absl::InvalidArgumentError("<cib>: no <configuration> element");
+  return cib;
+}
+
+// ---- export ---------------------------------------------------------------
+
+void SetAttrs(pugi::xml_node n, const std::map<std::string, std::string>& attrs) {
+  for (const auto& [k, v] : attrs) n.append_attribute(k.c_str()) = v.c_str();
+}
+
+void AppendRaw(pugi::xml_node parent, const std::string& xml) {
+  pugi::xml_document frag;
+  if (frag.load_string(xml.c_str())) {
+    for (auto c : frag.children()) parent.append_copy(c);
+  }
+}
+
+void WriteRule(pugi::xml_node parent, const Rule& r) {
+  auto n = parent.append_child("rule");
+  n.append_attribute("id") = r.id.c_str();
+  if (r.score) n.append_attribute("score") = r.score->c_str();
+  if (r.score_attribute) n.append_attribute("score-attribute") = r.score_attribute->c_str();
+  if (r.boolean_op != "and") n.append_attribute("boolean-op") = r.boolean_op.c_str();
+  if (r.role) n.append_attribute("role") = r.role->c_str();
+  for (const auto& e : r.expressions) {
+    const char* tag = "expression";
+    if (e.kind == Expression::Kind::kDate) tag = "date_expression";
+    if (e.kind == Expression::Kind::kResource) tag = "rsc_expression";
+    if (e.kind == Expression::Kind::kOperation) tag = "op_expression";
+    auto x = n.append_child(tag);
+    x.append_attribute("id") = e.id.c_str();
+    SetAttrs(x, e.attrs);
+    if (!e.date_spec.empty()) SetAttrs(x.append_child("date_spec"), e.date_spec);
+    if (!e.duration.empty()) SetAttrs(x.append_child("duration"), e.duration);
+  }
+  for (const auto& sub : r.rules) WriteRule(n, sub);
+}
+
+void WriteNvSet(pugi::xml_node parent, const char* tag, const NvSet& s) {
+  auto n = parent.append_child(tag);
+  n.append_attribute("id") = s.id.c_str();
+  if (s.score) n.append_attribute("score") = s.score->c_str();
+  for (const auto& r : s.rules) WriteRule(n, r);
+  for (const auto& p : s.pairs) {
+    auto x = n.append_child("nvpair");
+    x.append_attribute("id") = p.id.c_str();
+    x.append_attribute("name") = p.name.c_str();
+    if (p.value) x.append_attribute("value") = p.value->c_str();
+  }
+}
+
+void WriteNvSets(pugi::xml_node parent, const char* tag, const std::vector<NvSet>& sets) {
+  for (const auto& s : sets) WriteNvSet(parent, tag, s);
+}
+
+void WriteResource(pugi::xml_node parent, const Resource& r) {
+  if (r.kind == Resource::Kind::kBundle) {
+    AppendRaw(parent, r.raw_xml);
+    return;
+  }
+  const char* tag = "primitive";
+  if (r.kind == Resource::Kind::kTemplate) tag = "template";
+  if (r.kind == Resource::Kind::kGroup) tag = "group";
+  if (r.kind == Resource::Kind::kClone) tag = r.master_element ? "master" : "clone";
+  auto n = parent.append_child(tag);
+  n.append_attribute("id") = r.id.c_str();
+  if (!r.cls.empty()) n.append_attribute("class") = r.cls.c_str();
+  if (!r.provider.empty()) n.append_attribute("provider") = r.provider.c_str();
+  if (!r.type.empty()) n.append_attribute("type") = r.type.c_str();
+  if (!r.template_id.empty()) n.append_attribute("template") = r.template_id.c_str();
+  if (!r.description.empty()) n.append_attribute("description") = r.description.c_str();
+  WriteNvSets(n, "meta_attributes", r.meta);
+  WriteNvSets(n, "instance_attributes", r.instance);
+  WriteNvSets(n, "utilization", r.utilization);
+  if (!r.ops.empty()) {
+    auto ops = n.append_child("operations");
+    for (const auto& op : r.ops) {
+      auto o = ops.append_child("op");
+      o.append_attribute("id") = op.id.c_str();
+      o.append_attribute("name") = op.name.c_str();
+      o.append_attribute("interval") = op.interval.c_str();
+      SetAttrs(o, op.attrs);
+      WriteNvSets(o, "meta_attributes", op.meta);
+      WriteNvSets(o, "instance_attributes", op.instance);
+    }
+  }
+  for (const auto& c : r.children) WriteResource(n, c);
+}
+
+const char* ConstraintTag(Constraint::Kind k) {
+  switch (k) {
+    case Constraint::Kind::kLocation: return "rsc_location";
+    case Constraint::Kind::kColocation: return "rsc_colocation";
+    case Constraint::Kind::kOrder: return "rsc_order";
+    case Constraint::Kind::kTicket: return "rsc_ticket";
+  }
+  return "rsc_location";
+}
+
+void WriteConfiguration(pugi::xml_node root, const Configuration& c) {
+  auto conf = root.append_child("configuration");
+  auto crm = conf.append_child("crm_config");
+  WriteNvSets(crm, "cluster_property_set", c.crm_config);
+  auto nodes = conf.append_child("nodes");
+  for (const auto& node : c.nodes) {
+    auto n = nodes.append_child("node");
+    n.append_attribute("id") = node.id.c_str();
+    n.append_attribute("uname") = node.uname.c_str();
+    if (!node.type.empty()) n.append_attribute("type") = node.type.c_str();
+    if (!node.description.empty()) n.append_attribute("description") = node.description.c_str();
+    if (node.score) n.append_attribute("score") = node.score->c_str();
+    WriteNvSets(n, "instance_attributes", node.attributes);
+    WriteNvSets(n, "utilization", node.utilization);
+  }
+  auto rscs = conf.append_child("resources");
+  for (const auto& r : c.resources) WriteResource(rscs, r);
+  auto cons = conf.append_child("constraints");
+  for (const auto& con : c.constraints) {
+    auto n = cons.append_child(ConstraintTag(con.kind));
+    n.append_attribute("id") = con.id.c_str();
+    SetAttrs(n, con.attrs);
+    for (const auto& r : con.rules) WriteRule(n, r);
+    for (const auto& s : con.sets) {
+      auto x = n.append_child("resource_set");
+      x.append_attribute("id") = s.id.c_str();
+      SetAttrs(x, s.attrs);
+      for (const auto& id : s.resources) x.append_child("resource_ref").append_attribute("id") = id.c_str();
+    }
+  }
+  if (!c.rsc_defaults.empty()) WriteNvSets(conf.append_child("rsc_defaults"), "meta_attributes", c.rsc_defaults);
+  if (!c.op_defaults.empty()) WriteNvSets(conf.append_child("op_defaults"), "meta_attributes", c.op_defaults);
+  if (!c.fencing_topology.empty()) {
+    auto ft = conf.append_child("fencing-topology");
+    for (const auto& l : c.fencing_topology) {
+      auto n = ft.append_child("fencing-level");
+      n.append_attribute("id") = l.id.c_str();
+      SetAttrs(n, l.attrs);
+    }
+  }
+  if (!c.tags.empty()) {
+    auto tags = conf.append_child("tags");
+    for (const auto& t : c.tags) {
+      auto n = tags.append_child("tag");
+      n.append_attribute("id") = t.id.c_str();
+      for (const auto& ref : t.refs) n.append_child("obj_ref").append_attribute("id") = ref.c_str();
+    }
+  }
+  for (const auto& raw : c.raw_sections) AppendRaw(conf, raw);
+}
+
+void WriteStatus(pugi::xml_node root, const Cib& cib) {
+  auto status = root.append_child("status");
+  for (const auto& ns : cib.status) {
+    auto n = status.append_child("node_state");
+    n.append_attribute("id") = ns.id.c_str();
+    SetAttrs(n, ns.attrs);
+    if (!ns.transient.empty()) {
+      auto t = n.append_child("transient_attributes");
+      t.append_attribute("id") = ns.id.c_str();
+      WriteNvSets(t, "instance_attributes", ns.transient);
+    }
+    if (ns.has_lrm) {
+      auto lrm = n.append_child("lrm");
+      lrm.append_attribute("id") = ns.id.c_str();
+      auto lrs = lrm.append_child("lrm_resources");
+      for (const auto& h : ns.resources) {
+        auto lr = lrs.append_child("lrm_resource");
+        lr.append_attribute("id") = h.id.c_str();
+        SetAttrs(lr, h.attrs);
+        for (const auto& op : h.ops) {
+          auto o = lr.append_child("lrm_rsc_op");
+          o.append_attribute("id") = op.id.c_str();
+          SetAttrs(o, op.attrs);
+        }
+      }
+    }
+    for (const auto& raw : ns.raw_children) AppendRaw(n, raw);
+  }
+  if (!cib.tickets.empty()) {
+    auto t = status.append_child("tickets");
+    for (const auto& tk : cib.tickets) {
+      auto n = t.append_child("ticket_state");
+      n.append_attribute("id") = tk.id.c_str();
+      SetAttrs(n, tk.attrs);
+    }
+  }
+}
+
+// ---- validation -----------------------------------------------------------
+
+void CollectResourceIds(const std::vector<Resource>& rs, std::set<std::string>* out) {
+  for (const auto& r : rs) {
+    out->insert(r.id);
+    CollectResourceIds(r.children, out);
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<Cib> ParseCibXml(std::string_view xml) {
+  pugi::xml_document doc;
+  pugi::xml_parse_result res = doc.load_buffer(xml.data(), xml.size(), pugi::parse_default);
+  if (!res) {
+    int line = 1;
+    for (ptrdiff_t i = 0; i < res.offset && i < static_cast<ptrdiff_t>(xml.size()); ++i) {
+      if (xml[i] == '\n') ++line;
+    }
+    return absl::InvalidArgumentError(absl::StrCat("line ", line, ": malformed XML: ", res.description()));
+  }
+  Importer imp(xml);
+  return imp.Run(doc);
+}
+
+absl::StatusOr<Cib> ReadCibFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot open"));
+  std::stringstream buf;
+  buf << in.rdbuf();
+  auto cib = ParseCibXml(buf.str());
+  if (!cib.ok()) return absl::Status(cib.status().code(), absl::StrCat(path, ": ", cib.status().message()));
+  return cib;
+}
+
+std::string WriteCibXml(const Cib& cib) {
+  pugi::xml_document doc;
+  auto root = doc.append_child("cib");
+  root.append_attribute("admin_epoch") = std::to_string(cib.version.admin_epoch).c_str();
+  root.append_attribute("epoch") = std::to_string(cib.version.epoch).c_str();
+  root.append_attribute("num_updates") = std::to_string(cib.version.num_updates).c_str();
+  SetAttrs(root, cib.attrs);
+  WriteConfiguration(root, cib.configuration);
+  WriteStatus(root, cib);
+  std::ostringstream out;
+  doc.save(out, "  ", pugi::format_indent | pugi::format_no_declaration);
+  return out.str();
+}
+
+absl::Status Validate(const Cib& cib) {
+  const Configuration& c = cib.configuration;
+  std::set<std::string> rsc_ids;
+  CollectResourceIds(c.resources, &rsc_ids);
+  std::set<std::string> tag_ids;
+  for (const auto& t : c.tags) tag_ids.insert(t.id);
+  auto known = [&](const std::string& id) { return rsc_ids.count(id) || tag_ids.count(id); };
+  for (const auto& con : c.constraints) {
+    const char* tag = ConstraintTag(con.kind);
+    for (const char* key : {"rsc", "with-rsc", "first", "then"}) {
+      auto it = con.attrs.find(key);
+      if (it != con.attrs.end() && !known(it->second)) {
+        return absl::InvalidArgumentError(absl::StrCat("<", tag, " id='", con.id, "'>: ", key, "='",
+                                                       it->second, "' names no resource"));
+      }
+    }
+    for (const auto& s : con.sets) {
+      for (const auto& id : s.resources) {
+        if (!known(id)) {
+          return absl::InvalidArgumentError(absl::StrCat("<", tag, " id='", con.id, "'> set '", s.id,
+                                                         "': resource_ref '", id, "' names no resource"));
+        }
+      }
+    }
+  }
+  for (const auto& r : c.resources) {
+    if (r.kind == Resource::Kind::kPrimitive && !r.template_id.empty() && !rsc_ids.count(r.template_id)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("<primitive id='", r.id, "'>: template '", r.template_id, "' does not exist"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace baton::cib

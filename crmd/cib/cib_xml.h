@@ -1,0 +1,31 @@
+// Import and export of Pacemaker CIB XML (the <cib> document of cibadmin -Q,
+// crm_simulate -x and the scheduler corpus), including the older forms:
+// <master>, role="Master"/"Slave", lowercase role values, underscored option
+// names. Import resolves id-ref indirections and rejects what it does not
+// know, naming the element and its line.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "crmd/cib/cib.h"
+
+namespace baton::cib {
+
+// Parses a whole <cib> document. Errors name what was wrong and where
+// ("line 12: <rsc_location id='l1'>: unknown element <foo>").
+absl::StatusOr<Cib> ParseCibXml(std::string_view xml);
+
+// Reads and parses a file; the error names the file.
+absl::StatusOr<Cib> ReadCibFile(const std::string& path);
+
+// Writes a <cib> document that ParseCibXml reads back to an equal Cib.
+std::string WriteCibXml(const Cib& cib);
+
+// Checks references between parts: constraints, sets, tags and fencing
+// levels must name resources/nodes/devices that exist; ids must be unique.
+// Returns the first problem found.
+absl::Status Validate(const Cib& cib);
+
+}  // namespace baton::cib
