@@ -1,0 +1,35 @@
+// crm: the operator CLI. Answers as `crm SUBCOMMAND ...` and, by the name it
+// is called under, as the Pacemaker tools (crm_simulate so far).
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "cli/simulate.h"
+
+namespace {
+
+std::string BaseName(const std::string& path) {
+  auto slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+constexpr char kUsage[] =
+    "usage: crm simulate [options]      run the scheduler on a CIB (as crm_simulate)\n"
+    "       crm help\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  std::string self = BaseName(argc > 0 ? argv[0] : "crm");
+  if (self == "crm_simulate") return baton::cli::RunSimulate(args, std::cout, std::cerr);
+  if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
+    std::cout << kUsage;
+    return args.empty() ? 2 : 0;
+  }
+  std::string cmd = args[0];
+  args.erase(args.begin());
+  if (cmd == "simulate") return baton::cli::RunSimulate(args, std::cout, std::cerr);
+  std::cerr << "crm: unknown command '" << cmd << "'\n" << kUsage;
+  return 2;
+}

@@ -1,0 +1,907 @@
+// Actions and orderings (see actions.h), after Pacemaker 2.1.5's
+// pcmk__schedule_actions: resource actions from the role matrix, probes,
+// recurring monitors, fencing, ordering constraints, then a fixpoint that
+// propagates "mandatory" and "runnable" along the links.
+#include "crmd/scheduler/actions.h"
+
+#include <algorithm>
+#include <functional>
+#include <set>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "crmd/scheduler/assign.h"
+
+namespace baton::scheduler {
+namespace {
+
+using cib::Get;
+
+bool InPromotable(const Resource* r) {
+  for (const Resource* p = r->parent; p; p = p->parent) {
+    if (p->IsClone()) return p->promotable;
+  }
+  return false;
+}
+
+Role NextRoleStep(Role cur, Role target) {
+  switch (cur) {
+    case Role::kUnknown: return Role::kStopped;
+    case Role::kStopped:
+      if (target == Role::kStopped) return Role::kUnknown;
+      return target == Role::kStarted ? Role::kStarted : Role::kUnpromoted;
+    case Role::kStarted:
+      if (target == Role::kStarted) return Role::kUnknown;
+      if (target == Role::kStopped) return Role::kStopped;
+      return target;
+    case Role::kUnpromoted:
+      if (target == Role::kUnpromoted) return Role::kUnknown;
+      if (target == Role::kPromoted) return Role::kPromoted;
+      return Role::kStopped;
+    case Role::kPromoted:
+      if (target == Role::kPromoted) return Role::kUnknown;
+      return Role::kUnpromoted;
+  }
+  return Role::kUnknown;
+}
+
+std::string Inverse(const std::string& task) {
+  if (task == "start") return "stop";
+  if (task == "stop") return "start";
+  if (task == "promote") return "demote";
+  if (task == "demote") return "promote";
+  if (task == "promoted") return "demoted";
+  if (task == "demoted") return "promoted";
+  if (task == "running") return "stopped";
+  if (task == "stopped") return "running";
+  return "";
+}
+
+// The "-ed" pseudo action that stands for a collective's task as a `first`.
+std::string Completed(const std::string& task) {
+  if (task == "start") return "running";
+  if (task == "stop") return "stopped";
+  if (task == "promote") return "promoted";
+  if (task == "demote") return "demoted";
+  return task;
+}
+
+class ActionBuilder {
+ public:
+  explicit ActionBuilder(WorkingSet* ws) : ws_(ws) {}
+  void Run();
+
+ private:
+  // Action creation.
+  Action* Custom(Resource* r, const std::string& task, Node* node, bool optional, long long interval = 0);
+  Action* Pseudo(Resource* r, const std::string& task, bool optional);
+  void UpdateRunnable(Action* a);
+  void Stop(Resource* r, bool optional);
+  void Start(Resource* r, Node* node, bool optional);
+  void Promote(Resource* r, Node* node, bool optional);
+  void Demote(Resource* r, bool optional);
+  void Transition(Resource* r, Role from, Role to, Node* node, bool optional);
+  void PrimitiveActions(Resource* r);
+  void Recurring(Resource* r);
+  void StoppedMonitor(Resource* r, const cib::Operation* op, long long interval);
+  void CollectiveActions(Resource* r);
+  void ResourceActions(Resource* r);
+  void Probes();
+  bool ProbeOne(Resource* r, Node* node);
+  void Fencing();
+  void OrderVsFence(Action* fence, Node* target);
+  // Orderings.
+  void PrimitiveInternal(Resource* r);
+  void GroupInternal(Resource* g);
+  void CloneInternal(Resource* c);
+  void Internal(Resource* r);
+  std::vector<Action*> ActionsOf(Resource* r, const std::string& task, bool create_first);
+  void Constraints();
+  void LinkOrder(Resource* first, const std::string& ftask, Resource* then, const std::string& ttask,
+                 unsigned flags, const std::string& id, bool create_first);
+  // Propagation.
+  bool Propagate();
+  bool ApplyOrdering(Ordering* o);
+  bool MakeMandatory(Action* a, Action* because);
+  bool MakeUnrunnable(Action* a, Action* because);
+  bool EffectiveOptional(Action* a);
+  bool EffectiveRunnable(Action* a);
+  bool BlockColocated();
+
+  WorkingSet* ws_;
+  std::vector<Action*> fencing_;
+};
+
+void ActionBuilder::UpdateRunnable(Action* a) {
+  if (a->pseudo || a->rsc == nullptr) return;
+  Node* n = a->node;
+  if (n == nullptr || !n->online || n->pending) {
+    a->runnable = false;
+    return;
+  }
+  const Resource* r = a->rsc;
+  bool needs = (a->task == "start" || a->task == "promote") && r->requires_ != "nothing";
+  if (!needs || ws_->options.have_quorum) return;
+  switch (ws_->options.no_quorum_policy) {
+    case NoQuorumPolicy::kIgnore: return;
+    case NoQuorumPolicy::kFreeze:
+      if (r->running_on.empty() || r->next_role > r->role) {
+        a->runnable = false;
+        if (a->reason.empty()) a->reason = "quorum freeze";
+      }
+      return;
+    case NoQuorumPolicy::kDemote:
+      if (InPromotable(r)) return;
+      [[fallthrough]];
+    default:
+      a->runnable = false;
+      if (a->reason.empty()) a->reason = "no quorum";
+  }
+}
+
+Action* ActionBuilder::Custom(Resource* r, const std::string& task, Node* node, bool optional, long long interval) {
+  bool existed = ws_->FindAction(r, task, node, interval) != nullptr;
+  Action* a = ws_->NewAction(r, task, node, optional, interval);
+  if (!existed) {
+    a->runnable = true;
+    if (r && !r->managed && node && interval == 0 && !a->pseudo) a->optional = true;
+  }
+  if (r && !r->managed && node && interval == 0 && !a->pseudo) a->optional = true;
+  UpdateRunnable(a);
+  return a;
+}
+
+Action* ActionBuilder::Pseudo(Resource* r, const std::string& task, bool optional) {
+  Action* a = ws_->NewAction(r, task, nullptr, optional);
+  a->pseudo = true;
+  return a;
+}
+
+void ActionBuilder::Stop(Resource* r, bool optional) {
+  for (Node* n : r->running_on) {
+    Action* stop = Custom(r, "stop", n, optional);
+    if (r->assigned == nullptr) stop->reason = r->stop_reason.empty() ? "node availability" : r->stop_reason;
+    if (!r->managed) stop->runnable = false;
+  }
+}
+
+void ActionBuilder::Start(Resource* r, Node* node, bool optional) {
+  Action* start = Custom(r, "start", node, true);
+  if (node == nullptr) start->runnable = false;
+  if (start->runnable && !optional) start->optional = false;
+}
+
+void ActionBuilder::Promote(Resource* r, Node* node, bool optional) {
+  bool runnable = true;
+  for (auto& a : ws_->actions) {
+    if (a.rsc == r && a.task == "start" && a.node == node && !a.runnable) runnable = false;
+  }
+  if (runnable) {
+    Custom(r, "promote", node, optional);
+  } else if (Action* p = ws_->FindAction(r, "promote", node)) {
+    p->runnable = false;
+  }
+}
+
+void ActionBuilder::Demote(Resource* r, bool optional) {
+  for (Node* n : r->running_on) Custom(r, "demote", n, optional);
+}
+
+void ActionBuilder::Transition(Resource* r, Role from, Role to, Node* node, bool optional) {
+  if ((from == Role::kUnknown && to == Role::kStopped) || (from == Role::kStarted && to == Role::kStopped) ||
+      (from == Role::kUnpromoted && (to == Role::kStopped || to == Role::kStarted))) {
+    Stop(r, optional);
+  } else if (from == Role::kStopped && (to == Role::kStarted || to == Role::kUnpromoted)) {
+    Start(r, node, optional);
+  } else if ((from == Role::kStarted || from == Role::kUnpromoted) && to == Role::kPromoted) {
+    Promote(r, node, optional);
+  } else if (from == Role::kPromoted && to < Role::kPromoted) {
+    Demote(r, optional);
+  }
+}
+
+void ActionBuilder::PrimitiveActions(Resource* r) {
+  if (r->orphan && r->running_on.empty()) return;
+  if (r->next_role == Role::kUnknown) r->next_role = r->assigned ? Role::kStarted : Role::kStopped;
+  Node* current = r->running_on.empty() ? nullptr : r->running_on[0];
+  Node* assigned = r->assigned;
+  bool need_stop = false;
+  bool need_promote = false;
+  bool moving = current && assigned && current != assigned && r->next_role >= Role::kStarted;
+  if (moving) need_stop = true;
+  if (r->multiply_active) need_stop = true;
+  if (!moving) {
+    if (r->failed) {
+      need_stop = true;
+    } else if (r->blocked) {
+      need_stop = true;
+    } else if (r->role > Role::kStarted && current && assigned) {
+      Action* start = Custom(r, "start", assigned, true);
+      if (!start->optional) need_stop = true;
+    }
+  }
+  // Down: from the current role to stopped, on the current node(s).
+  Role role = r->role;
+  while (role != Role::kStopped) {
+    Role next = NextRoleStep(role, Role::kStopped);
+    if (next == Role::kUnknown) break;
+    Transition(r, role, next, current, !need_stop);
+    role = next;
+  }
+  // Up again to the original role, on the assigned node.
+  if (r->role <= r->next_role && !r->blocked && r->role != Role::kStopped) {
+    role = Role::kStopped;
+    while (role != r->role) {
+      Role next = NextRoleStep(role, r->role);
+      if (next == Role::kUnknown) break;
+      bool required = need_stop || (next == Role::kPromoted && need_promote);
+      Transition(r, role, next, assigned, !required);
+      role = next;
+    }
+  }
+  // Then the role changes that are wanted.
+  role = r->role;
+  while (role != r->next_role) {
+    Role next = NextRoleStep(role, r->next_role);
+    if (next == Role::kUnknown) break;
+    Transition(r, role, next, assigned, false);
+    role = next;
+  }
+  Recurring(r);
+}
+
+void ActionBuilder::StoppedMonitor(Resource* r, const cib::Operation* op, long long interval) {
+  (void)op;
+  bool unique = true;
+  for (Resource* p = r->parent; p; p = p->parent) {
+    if (p->IsClone() && !p->unique) unique = false;
+  }
+  if (!unique) return;
+  for (auto& n : ws_->nodes) {
+    Node* node = &n;
+    NodeHistory* h = r->HistoryOn(node);
+    bool active = h && h->active_monitors.count(interval) &&
+                  h->active_monitors.at(interval)->target_rc == 7;
+    if (node == r->assigned) {
+      if (active) {
+        Action* cancel = Custom(r, "cancel", node, false, interval);
+        cancel->extra["operation"] = "monitor";
+        if (Action* start = ws_->FindAction(r, "start", node)) ws_->Order(cancel, start, kOrderRunnableLeft);
+      }
+      continue;
+    }
+    Action* mon = Custom(r, "monitor", node, active, interval);
+    mon->extra["target_rc"] = "7";
+    if (!node->online || node->unclean) mon->runnable = false;
+    for (Node* rn : r->running_on) {
+      if (rn != node) continue;
+      if (Action* stop = ws_->FindAction(r, "stop", node)) {
+        ws_->Order(stop, mon, kOrderImpliesThen | kOrderRunnableLeft);
+        if (!stop->runnable) mon->runnable = false;
+      }
+    }
+    if (r->managed) {
+      if (Action* probe = ws_->FindAction(r, "monitor", node, 0)) ws_->Order(probe, mon, kOrderRunnableLeft);
+    }
+  }
+}
+
+void ActionBuilder::Recurring(Resource* r) {
+  if (r->blocked) return;
+  std::set<std::pair<std::string, long long>> seen;
+  for (const cib::Operation* op : r->ops) {
+    auto interval = ParseIntervalMs(op->interval);
+    if (!interval || *interval <= 0) continue;
+    static const std::set<std::string> kSkip = {"start", "stop", "promote", "demote", "reload-agent",
+                                                "migrate_to", "migrate_from"};
+    if (kSkip.count(op->name)) continue;
+    if (!seen.insert({op->name, *interval}).second) continue;
+    std::string enabled = Get(op->attrs, "enabled");
+    if (!enabled.empty() && !IsTrue(enabled)) continue;
+    Role op_role = ParseRole(Get(op->attrs, "role"));
+    if (op_role == Role::kStopped) {
+      StoppedMonitor(r, op, *interval);
+      continue;
+    }
+    Node* node = r->assigned;
+    if (node == nullptr || node->maintenance) continue;
+    if (r->next_role == Role::kStopped && r->managed) continue;
+    Action* start = ws_->FindAction(r, "start", node);
+    bool start_optional = start == nullptr || start->optional;
+    NodeHistory* h = r->HistoryOn(node);
+    bool exists = h && h->active_monitors.count(*interval) && h->role != Role::kStopped;
+    bool optional = start_optional && exists;
+    bool mismatch = (op_role != Role::kUnknown && op_role != r->next_role &&
+                     !(op_role == Role::kStarted && r->next_role == Role::kUnpromoted)) ||
+                    (op_role == Role::kUnknown && r->next_role == Role::kPromoted);
+    if (mismatch) {
+      if (optional) {
+        Action* cancel = Custom(r, "cancel", node, false, *interval);
+        cancel->extra["operation"] = op->name;
+      }
+      continue;
+    }
+    Action* mon = Custom(r, op->name, node, optional, *interval);
+    if ((start && !start->runnable) || !node->online || node->unclean) mon->runnable = false;
+    if (r->next_role == Role::kPromoted) mon->extra["target_rc"] = "8";
+    if (r->managed && start) ws_->Order(start, mon, kOrderImpliesThen | kOrderRunnableLeft);
+    if (r->next_role == Role::kPromoted) {
+      if (Action* p = ws_->FindAction(r, "promote", node)) ws_->Order(p, mon, kOrderOptional | kOrderRunnableLeft);
+    } else if (r->role == Role::kPromoted) {
+      if (Action* d = ws_->FindAction(r, "demote", node)) ws_->Order(d, mon, kOrderOptional | kOrderRunnableLeft);
+    }
+  }
+}
+
+bool AnyChildAction(WorkingSet* ws, Resource* r, const std::string& task, bool mandatory) {
+  for (auto& a : ws->actions) {
+    if (a.rsc == nullptr || a.task != task || a.node == nullptr) continue;
+    for (Resource* p = a.rsc->parent; p; p = p->parent) {
+      if (p == r) {
+        if (!mandatory || (!a.optional && (a.runnable || a.pseudo))) return true;
+      }
+    }
+  }
+  return false;
+}
+
+void ActionBuilder::CollectiveActions(Resource* r) {
+  for (Resource* c : r->children) ResourceActions(c);
+  bool starting = AnyChildAction(ws_, r, "start", true);
+  bool stopping = AnyChildAction(ws_, r, "stop", true);
+  Pseudo(r, "start", !starting);
+  Pseudo(r, "running", !starting);
+  Pseudo(r, "stop", !stopping);
+  Pseudo(r, "stopped", !stopping);
+  bool promotable = r->IsClone() ? r->promotable : IsTrue(Get(r->meta, "promotable", "false"));
+  if (promotable || (r->IsGroup() && InPromotable(r))) {
+    bool promoting = AnyChildAction(ws_, r, "promote", true);
+    bool demoting = AnyChildAction(ws_, r, "demote", true);
+    Pseudo(r, "promote", !promoting);
+    Pseudo(r, "promoted", !promoting);
+    Pseudo(r, "demote", !demoting);
+    Pseudo(r, "demoted", !demoting);
+  }
+}
+
+void ActionBuilder::ResourceActions(Resource* r) {
+  if (r->IsPrimitive()) {
+    PrimitiveActions(r);
+  } else {
+    if (r->next_role == Role::kUnknown) r->next_role = r->assigned ? Role::kStarted : Role::kStopped;
+    CollectiveActions(r);
+  }
+}
+
+bool KnownOn(const Resource* r, const Node* n) {
+  for (const auto& h : r->history) {
+    if (h.node == n && h.known) return true;
+  }
+  return false;
+}
+
+bool CloneKnownOn(const Resource* clone, const Node* n) {
+  if (clone->IsPrimitive()) return KnownOn(clone, n);
+  for (const Resource* c : clone->children) {
+    if (CloneKnownOn(c, n)) return true;
+  }
+  return false;
+}
+
+bool ActionBuilder::ProbeOne(Resource* r, Node* node) {
+  if (r->IsClone() && !r->unique) {
+    if (CloneKnownOn(r, node)) return false;
+    Resource* pick = nullptr;
+    for (Resource* c : r->children) {
+      if (c->assigned == node || std::find(c->running_on.begin(), c->running_on.end(), node) != c->running_on.end()) {
+        pick = c;
+        break;
+      }
+    }
+    if (pick == nullptr && !r->children.empty()) pick = r->children.front();
+    return pick ? ProbeOne(pick, node) : false;
+  }
+  if (!r->IsPrimitive()) {
+    bool any = false;
+    for (Resource* c : r->children) any = ProbeOne(c, node) || any;
+    return any;
+  }
+  if (r->orphan || KnownOn(r, node)) return false;
+  for (const Location* loc : r->locations) {
+    if (loc->discovery != "never") continue;
+    for (const auto& [n, s] : loc->nodes) {
+      if (n == node) return false;
+    }
+  }
+  Action* probe = Custom(r, "monitor", node, false, 0);
+  probe->optional = false;
+  probe->is_probe = true;
+  bool running_here = std::find(r->running_on.begin(), r->running_on.end(), node) != r->running_on.end();
+  probe->extra["target_rc"] = running_here ? (r->role == Role::kPromoted ? "8" : "0") : "7";
+  Resource* top = r;
+  if (r->parent && r->parent->IsClone() && !r->is_fencing_device) top = r->parent;
+  for (Resource* p = r->parent; p; p = p->parent) {
+    if (p->IsClone() && !r->is_fencing_device) top = p;
+  }
+  if (Action* start = ws_->FindAction(top, "start", top == r ? nullptr : nullptr)) {
+    ws_->Order(probe, start, kOrderOptional);
+  }
+  for (auto& a : ws_->actions) {
+    if (a.rsc == r && a.task == "start") ws_->Order(probe, &a, kOrderOptional);
+  }
+  return true;
+}
+
+void ActionBuilder::Probes() {
+  if (!IsTrue(cib::Get(ws_->cib().attrs, "enable-startup-probes", "true"))) return;
+  for (auto& n : ws_->nodes) {
+    if (!n.online || n.unclean || n.pending) continue;
+    for (Resource* r : ws_->resources) ProbeOne(r, &n);
+  }
+}
+
+bool AnyManaged(const std::vector<Resource*>& rs) {
+  for (const Resource* r : rs) {
+    if (r->managed) return true;
+    if (AnyManaged(r->children)) return true;
+  }
+  return false;
+}
+
+void ActionBuilder::OrderVsFence(Action* fence, Node* target) {
+  ForEachResource(ws_->resources, [&](Resource* r) {
+    if (!r->IsPrimitive() || !r->managed) return;
+    for (auto& a : ws_->actions) {
+      if (a.rsc != r) continue;
+      if ((a.task == "start" || a.task == "promote") && r->requires_ == "fencing") {
+        ws_->Order(fence, &a, kOrderOptional);
+      } else if (a.task == "start" && r->requires_ == "quorum" && a.node == target) {
+        ws_->Order(fence, &a, kOrderOptional | kOrderRunnableLeft);
+      }
+      if ((a.task == "stop" || a.task == "demote") && a.node == target) {
+        a.pseudo = true;
+        a.runnable = true;
+        a.extra["implied_by_fencing"] = "1";
+        ws_->Order(fence, &a, kOrderOptional);
+      }
+    }
+  });
+}
+
+void ActionBuilder::Fencing() {
+  bool can_fence_base = ws_->options.stonith_enabled && ws_->options.have_stonith_resource;
+  bool have_managed = AnyManaged(ws_->resources);
+  Action* previous = nullptr;
+  Action* dc_fence = nullptr;
+  for (auto& n : ws_->nodes) {
+    Node* node = &n;
+    bool can_fence = can_fence_base &&
+                     (ws_->options.have_quorum || ws_->options.no_quorum_policy == NoQuorumPolicy::kIgnore ||
+                      node->online);
+    if (node->unclean && can_fence && have_managed) {
+      Action* fence = Custom(nullptr, "stonith", node, false);
+      fence->pseudo = false;
+      fence->runnable = true;
+      fence->optional = false;
+      fence->fence_action = ws_->options.stonith_action;
+      fence->reason = node->fence_reason.empty() ? "node is unclean" : node->fence_reason;
+      fencing_.push_back(fence);
+      OrderVsFence(fence, node);
+      if (node->is_dc) {
+        dc_fence = fence;
+      } else {
+        if (!ws_->options.concurrent_fencing && previous) ws_->Order(previous, fence, kOrderOptional);
+        previous = fence;
+      }
+    } else if (node->online && node->shutdown && !node->remote) {
+      Action* down = Custom(nullptr, "do_shutdown", node, false);
+      down->runnable = true;
+      for (auto& a : ws_->actions) {
+        if (a.task == "stop" && a.node == node && a.rsc && (a.rsc->managed || a.rsc->blocked)) {
+          a.optional = false;
+          ws_->Order(&a, down, kOrderOptional | kOrderRunnableLeft);
+        }
+      }
+    }
+  }
+  if (dc_fence && previous) ws_->Order(previous, dc_fence, kOrderOptional);
+}
+
+// --- internal orderings -------------------------------------------------------
+
+void ActionBuilder::PrimitiveInternal(Resource* r) {
+  if (!r->managed) return;
+  for (auto& stop : ws_->actions) {
+    if (stop.rsc != r || stop.task != "stop") continue;
+    for (auto& start : ws_->actions) {
+      if (start.rsc != r || start.task != "start") continue;
+      ws_->Order(&stop, &start, kOrderOptional | kOrderImpliesThen | kOrderRestart);
+    }
+  }
+  if (InPromotable(r) || r->role > Role::kUnpromoted) {
+    for (auto& d : ws_->actions) {
+      if (d.rsc != r || d.task != "demote") continue;
+      for (auto& s : ws_->actions) {
+        if (s.rsc == r && s.task == "stop") ws_->Order(&d, &s, kOrderImpliesFirst);
+      }
+    }
+    for (auto& s : ws_->actions) {
+      if (s.rsc != r || s.task != "start") continue;
+      for (auto& p : ws_->actions) {
+        if (p.rsc == r && p.task == "promote") ws_->Order(&s, &p, kOrderRunnableLeft);
+      }
+    }
+  }
+}
+
+std::vector<Action*> ActionsFor(WorkingSet* ws, Resource* r, const std::string& task) {
+  std::vector<Action*> out;
+  if (!r->IsPrimitive()) {
+    if (Action* a = ws->FindAction(r, task, nullptr)) out.push_back(a);
+    return out;
+  }
+  for (auto& a : ws->actions) {
+    if (a.rsc == r && a.task == task && a.interval_ms == 0) out.push_back(&a);
+  }
+  return out;
+}
+
+void ActionBuilder::GroupInternal(Resource* g) {
+  auto one = [&](Resource* r, const std::string& task) { return ws_->FindAction(r, task, nullptr); };
+  ws_->Order(one(g, "stop"), one(g, "stopped"), kOrderRunnableLeft);
+  ws_->Order(one(g, "stopped"), one(g, "start"), kOrderOptional);
+  ws_->Order(one(g, "start"), one(g, "running"), kOrderRunnableLeft);
+  Resource* prev = nullptr;
+  for (size_t i = 0; i < g->children.size(); ++i) {
+    Resource* m = g->children[i];
+    Internal(m);
+    for (Action* s : ActionsFor(ws_, m, "start")) {
+      ws_->Order(one(g, "start"), s, kOrderImpliesFirstPrinted | (g->ordered ? 0u : kOrderImpliesThen | kOrderRunnableLeft));
+      ws_->Order(s, one(g, "running"), kOrderRunnableLeft | kOrderImpliesThen | kOrderImpliesThenPrinted);
+    }
+    for (Action* s : ActionsFor(ws_, m, "stop")) {
+      unsigned stopflags = (g->ordered && i == 0) ? kOrderOptional : 0u;
+      ws_->Order(one(g, "stop"), s, stopflags | kOrderImpliesFirstPrinted);
+      ws_->Order(s, one(g, "stopped"), (g->ordered && i == 0) ? kOrderImpliesThen : kOrderImpliesThenPrinted);
+    }
+    if (g->ordered && prev) {
+      for (Action* ps : ActionsFor(ws_, prev, "start")) {
+        for (Action* ms : ActionsFor(ws_, m, "start")) ws_->Order(ps, ms, kOrderImpliesThen | kOrderRunnableLeft);
+      }
+      for (Action* ms : ActionsFor(ws_, m, "stop")) {
+        for (Action* ps : ActionsFor(ws_, prev, "stop")) ws_->Order(ms, ps, kOrderOptional | kOrderRestart);
+      }
+      for (Action* pp : ActionsFor(ws_, prev, "promote")) {
+        for (Action* mp : ActionsFor(ws_, m, "promote")) ws_->Order(pp, mp, kOrderImpliesThen | kOrderRunnableLeft);
+      }
+      for (Action* md : ActionsFor(ws_, m, "demote")) {
+        for (Action* pd : ActionsFor(ws_, prev, "demote")) ws_->Order(md, pd, kOrderOptional);
+      }
+    }
+    prev = m;
+  }
+  if (g->ordered && !g->children.empty()) {
+    for (Action* s : ActionsFor(ws_, g->children.back(), "stop")) {
+      ws_->Order(one(g, "stop"), s, kOrderImpliesThen);
+    }
+  }
+}
+
+void ActionBuilder::CloneInternal(Resource* c) {
+  auto one = [&](Resource* r, const std::string& task) { return ws_->FindAction(r, task, nullptr); };
+  ws_->Order(one(c, "stopped"), one(c, "start"), kOrderOptional);
+  ws_->Order(one(c, "start"), one(c, "running"), kOrderRunnableLeft);
+  ws_->Order(one(c, "stop"), one(c, "stopped"), kOrderRunnableLeft);
+  if (c->promotable) {
+    ws_->Order(one(c, "demoted"), one(c, "stop"), kOrderOptional);
+    ws_->Order(one(c, "running"), one(c, "promote"), kOrderRunnableLeft);
+    ws_->Order(one(c, "demote"), one(c, "demoted"), kOrderRunnableLeft);
+    ws_->Order(one(c, "promote"), one(c, "promoted"), kOrderRunnableLeft);
+    ws_->Order(one(c, "demoted"), one(c, "promote"), kOrderOptional);
+  }
+  for (Resource* child : c->children) {
+    Internal(child);
+    for (Action* s : ActionsFor(ws_, child, "start")) {
+      ws_->Order(one(c, "start"), s, kOrderRunnableLeft | kOrderImpliesFirstPrinted);
+      ws_->Order(s, one(c, "running"), kOrderImpliesThenPrinted);
+    }
+    for (Action* s : ActionsFor(ws_, child, "stop")) {
+      ws_->Order(one(c, "stop"), s, kOrderImpliesFirstPrinted);
+      ws_->Order(s, one(c, "stopped"), kOrderImpliesThenPrinted);
+    }
+    if (c->promotable) {
+      for (Action* p : ActionsFor(ws_, child, "promote")) {
+        ws_->Order(one(c, "promote"), p, kOrderRunnableLeft | kOrderImpliesFirstPrinted);
+        ws_->Order(p, one(c, "promoted"), kOrderImpliesThenPrinted);
+      }
+      for (Action* d : ActionsFor(ws_, child, "demote")) {
+        ws_->Order(one(c, "demote"), d, kOrderImpliesFirstPrinted);
+        ws_->Order(d, one(c, "demoted"), kOrderImpliesThenPrinted);
+      }
+    }
+  }
+}
+
+void ActionBuilder::Internal(Resource* r) {
+  if (r->IsPrimitive()) PrimitiveInternal(r);
+  else if (r->IsGroup()) GroupInternal(r);
+  else CloneInternal(r);
+}
+
+std::vector<Action*> ActionBuilder::ActionsOf(Resource* r, const std::string& task, bool create_first) {
+  std::vector<Action*> out = ActionsFor(ws_, r, task);
+  if (out.empty() && create_first) {
+    Action* a = Custom(r, task, nullptr, true);
+    a->runnable = false;
+    out.push_back(a);
+  }
+  return out;
+}
+
+void ActionBuilder::LinkOrder(Resource* first, const std::string& ftask, Resource* then, const std::string& ttask,
+                              unsigned flags, const std::string& id, bool create_first) {
+  std::string first_task = first->IsPrimitive() ? ftask : Completed(ftask);
+  std::vector<Action*> firsts = ActionsFor(ws_, first, first_task);
+  if (firsts.empty()) {
+    if ((ftask == "stop" && first->role == Role::kStopped && first->next_role <= Role::kStopped) ||
+        (ftask == "demote" && first->role <= Role::kUnpromoted)) {
+      return;
+    }
+    if (!create_first) return;
+    firsts = ActionsOf(first, first_task, true);
+  }
+  std::vector<Action*> thens = ActionsFor(ws_, then, ttask);
+  if (thens.empty()) return;
+  for (Action* f : firsts) {
+    for (Action* t : thens) ws_->Order(f, t, flags, id);
+  }
+}
+
+void ActionBuilder::Constraints() {
+  for (const OrderConstraint& o : ws_->orders) {
+    unsigned fwd = kOrderOptional;
+    unsigned inv = kOrderOptional;
+    if (o.kind == OrderKind::kMandatory) {
+      if (o.symmetrical) {
+        fwd |= kOrderImpliesThen;
+        if (o.first_task == "start" || o.first_task == "promote") fwd |= kOrderRunnableLeft;
+        inv |= kOrderImpliesFirst;
+      } else {
+        fwd |= kOrderAsymmetrical;
+      }
+    } else if (o.kind == OrderKind::kSerialize) {
+      fwd |= kOrderSerialize;
+    }
+    if (!o.first_any.empty()) {
+      // require-all=false: any one of the first set will do.
+      Action* pseudo = ws_->NewAction(nullptr, o.one_or_more_id, nullptr, false);
+      pseudo->pseudo = true;
+      pseudo->extra["one_or_more"] = "1";
+      for (Resource* f : o.first_any) {
+        std::string task = f->IsPrimitive() ? o.first_task : Completed(o.first_task);
+        for (Action* fa : ActionsFor(ws_, f, task)) ws_->Order(fa, pseudo, kOrderOneOrMore);
+      }
+      for (Action* t : ActionsFor(ws_, o.then, o.then_task)) ws_->Order(pseudo, t, fwd | kOrderRunnableLeft, o.id);
+      continue;
+    }
+    LinkOrder(o.first, o.first_task, o.then, o.then_task, fwd, o.id, true);
+    if (o.symmetrical && o.kind != OrderKind::kSerialize) {
+      std::string it = Inverse(o.then_task), ifirst = Inverse(o.first_task);
+      if (!it.empty() && !ifirst.empty()) LinkOrder(o.then, it, o.first, ifirst, inv, o.id, false);
+    }
+  }
+}
+
+// --- propagation ---------------------------------------------------------------
+
+// Children's actions of a collective action, same task.
+std::vector<Action*> ChildActions(WorkingSet* ws, Action* a) {
+  std::vector<Action*> out;
+  if (a->rsc == nullptr || a->rsc->IsPrimitive()) return out;
+  for (Resource* c : a->rsc->children) {
+    for (Action* x : ActionsFor(ws, c, a->task)) out.push_back(x);
+  }
+  return out;
+}
+
+bool IsCompletedTask(const std::string& t) {
+  return t == "running" || t == "stopped" || t == "promoted" || t == "demoted";
+}
+
+bool ActionBuilder::EffectiveOptional(Action* a) {
+  if (a->rsc == nullptr || a->rsc->IsPrimitive()) return a->optional;
+  if (!a->optional) return false;
+  std::string task = a->task;
+  if (IsCompletedTask(task)) {
+    if (task == "running") task = "start";
+    else if (task == "stopped") task = "stop";
+    else if (task == "promoted") task = "promote";
+    else task = "demote";
+  }
+  for (Resource* c : a->rsc->children) {
+    for (Action* x : ActionsFor(ws_, c, task)) {
+      if (!EffectiveOptional(x)) return false;
+    }
+  }
+  return true;
+}
+
+bool ActionBuilder::EffectiveRunnable(Action* a) {
+  if (a->rsc == nullptr || a->rsc->IsPrimitive()) return a->runnable;
+  if (!a->runnable) return false;
+  std::string task = a->task;
+  bool completed = IsCompletedTask(task);
+  if (completed) {
+    if (task == "running") task = "start";
+    else if (task == "stopped") task = "stop";
+    else if (task == "promoted") task = "promote";
+    else task = "demote";
+  }
+  if (a->rsc->IsClone()) {
+    bool any = false;
+    bool have = false;
+    for (Resource* c : a->rsc->children) {
+      for (Action* x : ActionsFor(ws_, c, task)) {
+        have = true;
+        if (EffectiveRunnable(x) && (x->node == nullptr || !x->optional || task == "stop" || task == "demote" || true)) {
+          any = true;
+        }
+      }
+    }
+    return !have || any;
+  }
+  // Group.
+  for (Resource* c : a->rsc->children) {
+    std::vector<Action*> xs = ActionsFor(ws_, c, task);
+    if (xs.empty() && (task == "start" || task == "promote") && c->next_role >= Role::kStarted) return false;
+    for (Action* x : xs) {
+      if (!EffectiveRunnable(x) && (completed || task == "start" || task == "promote")) return false;
+    }
+  }
+  return true;
+}
+
+std::string ReasonFrom(const Action* first, bool required) {
+  std::string task = first->task;
+  if (first->rsc == nullptr) return absl::StrCat(required ? "required " : "unrunnable ", task);
+  return absl::StrCat(required ? "required " : "unrunnable ", first->rsc->id, " ", task);
+}
+
+bool ActionBuilder::MakeMandatory(Action* a, Action* because) {
+  bool changed = false;
+  if (a->optional) {
+    if (a->rsc && !a->rsc->managed && a->node && !a->pseudo) return false;
+    a->optional = false;
+    changed = true;
+    if (because && a->reason.empty() && a->rsc != because->rsc) a->reason = ReasonFrom(because, true);
+  }
+  if (a->rsc && !a->rsc->IsPrimitive()) {
+    for (Action* c : ChildActions(ws_, a)) {
+      if (a->rsc->IsClone() && !c->runnable) continue;
+      changed = MakeMandatory(c, because) || changed;
+    }
+  }
+  return changed;
+}
+
+bool ActionBuilder::MakeUnrunnable(Action* a, Action* because) {
+  bool changed = false;
+  if (a->runnable) {
+    a->runnable = false;
+    changed = true;
+    if (because && a->reason.empty() && a->rsc != because->rsc) a->reason = ReasonFrom(because, false);
+  }
+  if (a->rsc && !a->rsc->IsPrimitive()) {
+    for (Action* c : ChildActions(ws_, a)) changed = MakeUnrunnable(c, because) || changed;
+  }
+  return changed;
+}
+
+bool ActionBuilder::ApplyOrdering(Ordering* o) {
+  Action* f = o->first;
+  Action* t = o->then;
+  unsigned fl = o->flags;
+  bool changed = false;
+  bool f_optional = EffectiveOptional(f);
+  bool f_runnable = EffectiveRunnable(f);
+  if (fl & kOrderOneOrMore) return false;
+  if (fl & kOrderImpliesThen) {
+    if (!f_optional && t->optional) {
+      // An unrunnable first that is a blocked stop makes then unrunnable.
+      changed = MakeMandatory(t, f) || changed;
+    }
+  }
+  if (fl & kOrderImpliesFirst) {
+    if (!EffectiveOptional(t) && f->optional) changed = MakeMandatory(f, nullptr) || changed;
+  }
+  if (fl & kOrderRunnableLeft) {
+    if (!f_runnable && t->runnable) changed = MakeUnrunnable(t, f) || changed;
+  }
+  if (fl & kOrderAsymmetrical) {
+    if (!f_runnable) {
+      bool satisfied = t->optional && ((t->task == "stop" && t->rsc && t->rsc->running_on.empty()) ||
+                                      (t->task == "start" && t->rsc && t->rsc->running_on.size() == 1 &&
+                                       t->rsc->running_on[0] == t->node));
+      if (!satisfied) {
+        changed = MakeMandatory(t, nullptr) || changed;
+        changed = MakeUnrunnable(t, f) || changed;
+      }
+    }
+  }
+  if (fl & kOrderRestart) {
+    bool same_managed = t->rsc && t->rsc == f->rsc && t->rsc->managed;
+    if (!t->optional || (!t->runnable && same_managed)) {
+      if (f->optional && (f->runnable || !t->optional)) {
+        f->optional = false;
+        changed = true;
+      }
+      if (!f->optional && !f->runnable && t->runnable) {
+        t->runnable = false;
+        changed = true;
+      }
+    }
+  }
+  return changed;
+}
+
+bool ActionBuilder::BlockColocated() {
+  bool changed = false;
+  for (const Colocation& c : ws_->colocations) {
+    if (c.score < kInfinity) continue;
+    Resource* p = c.primary;
+    std::string task = c.primary_role == Role::kPromoted ? "promote" : "start";
+    std::vector<Action*> ps = ActionsFor(ws_, p, task);
+    if (ps.empty()) continue;
+    bool any_runnable = false;
+    for (Action* a : ps) {
+      if (EffectiveRunnable(a)) any_runnable = true;
+    }
+    if (any_runnable) continue;
+    // Only when the primary is not already active in that role.
+    if (p->IsPrimitive() && !p->running_on.empty() && p->assigned) continue;
+    std::string dtask = c.dependent_role == Role::kPromoted ? "promote" : "start";
+    std::function<void(Resource*)> block = [&](Resource* d) {
+      for (Action* a : ActionsFor(ws_, d, dtask)) {
+        if (a->runnable) {
+          a->runnable = false;
+          if (a->reason.empty()) a->reason = absl::StrCat("colocation with ", p->id);
+          changed = true;
+        }
+      }
+      for (Resource* ch : d->children) block(ch);
+    };
+    block(c.dependent);
+  }
+  return changed;
+}
+
+bool ActionBuilder::Propagate() {
+  bool any = false;
+  for (int round = 0; round < 1000; ++round) {
+    bool changed = false;
+    for (Ordering& o : ws_->orderings) changed = ApplyOrdering(&o) || changed;
+    changed = BlockColocated() || changed;
+    if (!changed) break;
+    any = true;
+  }
+  return any;
+}
+
+void ActionBuilder::Run() {
+  for (Resource* r : ws_->resources) ResourceActions(r);
+  Probes();
+  Fencing();
+  for (Resource* r : ws_->resources) Internal(r);
+  Constraints();
+  Propagate();
+  // Stops implied by fencing stay runnable pseudo actions.
+}
+
+}  // namespace
+
+void CreateActions(WorkingSet* ws) {
+  ActionBuilder b(ws);
+  b.Run();
+}
+
+}  // namespace baton::scheduler

@@ -1,0 +1,213 @@
+// Promotion of promotable clone instances (see promotable.h).
+#include "crmd/scheduler/promotable.h"
+
+#include <algorithm>
+#include <set>
+
+#include "crmd/scheduler/assign.h"
+
+namespace baton::scheduler {
+namespace {
+
+std::string AttrOf(const Node* n, const std::string& attr) {
+  auto it = n->attrs.find(attr);
+  return it == n->attrs.end() ? std::string() : it->second;
+}
+
+bool IsUnique(const Resource* r) {
+  for (const Resource* p = r->parent; p; p = p->parent) {
+    if (p->IsClone()) return p->unique;
+  }
+  return false;
+}
+
+Resource* CloneOf(Resource* r) {
+  for (Resource* p = r; p; p = p->parent) {
+    if (p->IsClone()) return p;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+std::optional<int> PromotionScore(const Resource* inst, const Node* node) {
+  if (node == nullptr) return std::nullopt;
+  if (!inst->children.empty()) {
+    std::optional<int> sum;
+    for (const Resource* c : inst->children) {
+      if (auto s = PromotionScore(c, node)) sum = AddScores(sum.value_or(0), *s);
+    }
+    return sum;
+  }
+  std::string name = IsUnique(inst) ? inst->id : inst->base_id;
+  auto it = node->attrs.find("master-" + name);
+  if (it == node->attrs.end()) return std::nullopt;
+  return ScoreOrZero(it->second);
+}
+
+void AddPromotionScores(WorkingSet* ws, Resource* clone) {
+  (void)ws;
+  for (Resource* inst : clone->children) {
+    for (auto& [node, weight] : inst->scores) {
+      if (!NodeAvailable(node)) continue;
+      auto score = PromotionScore(inst, node);
+      if (score && *score > 0) weight = AddScores(weight, *score);
+    }
+  }
+}
+
+void UpdateDependentWithPromotable(Resource* primary, Resource* dependent, const Colocation* c) {
+  std::set<Node*> affected;
+  for (Resource* inst : primary->children) {
+    Node* node = inst->assigned;
+    if (node == nullptr) continue;
+    if (inst->next_role != c->primary_role) continue;
+    if (c->score < kInfinity) {
+      std::string value = AttrOf(node, c->node_attribute);
+      for (auto& [n, w] : dependent->scores) {
+        if (AttrOf(n, c->node_attribute) == value) w = AddScores(w, c->score);
+      }
+    }
+    affected.insert(node);
+  }
+  if (c->score >= kInfinity && (c->dependent_role != Role::kPromoted || c->primary_role != Role::kPromoted)) {
+    for (auto& [n, w] : dependent->scores) {
+      if (!affected.count(n)) w = -kInfinity;
+    }
+  }
+}
+
+namespace {
+
+void ApplyPromotedLocations(WorkingSet* ws, Resource* inst, Resource* clone, Node* chosen) {
+  for (const Location& loc : ws->locations) {
+    if (loc.role != Role::kPromoted) continue;
+    if (loc.rsc != inst && loc.rsc != clone) continue;
+    for (const auto& [n, s] : loc.nodes) {
+      if (n == chosen) inst->promotion_priority = AddScores(inst->promotion_priority, s);
+    }
+  }
+}
+
+// A colocation of the instance (dependent, in a role) with some primary.
+void ApplyRoleColocation(Resource* inst, const Colocation* c) {
+  Resource* primary = c->primary;
+  if (primary->IsClone()) {
+    if (!primary->promotable || c->primary_role == Role::kUnknown) {
+      // Is there an instance of the primary on the same node?
+      bool found = false;
+      for (Resource* p : primary->children) {
+        if (p->assigned && inst->assigned && p->assigned == inst->assigned) found = true;
+      }
+      if (found) {
+        int mult = c->dependent_role == Role::kUnpromoted ? -1 : 1;
+        inst->promotion_priority = AddScores(inst->promotion_priority, mult * c->score);
+      } else if (c->score >= kInfinity && c->dependent_role == Role::kPromoted) {
+        inst->promotion_priority = -kInfinity;
+      }
+      return;
+    }
+    bool found = false;
+    for (Resource* p : primary->children) {
+      if (p->assigned && inst->assigned && p->assigned == inst->assigned && p->next_role == c->primary_role) {
+        found = true;
+      }
+    }
+    if (found) {
+      inst->promotion_priority = AddScores(inst->promotion_priority, c->score);
+    } else if (c->score >= kInfinity) {
+      inst->promotion_priority = -kInfinity;
+    }
+    return;
+  }
+  Resource* p = primary;
+  if (p->IsGroup() && !p->children.empty()) p = p->children.front();
+  if (p->assigned == nullptr || inst->assigned == nullptr) return;
+  if (AttrOf(p->assigned, c->node_attribute) != AttrOf(inst->assigned, c->node_attribute)) {
+    if (c->score >= kInfinity && c->dependent_role == Role::kPromoted) inst->promotion_priority = -kInfinity;
+    return;
+  }
+  if (c->primary_role != Role::kUnknown && c->primary_role != p->next_role) return;
+  int mult = c->dependent_role == Role::kUnpromoted ? -1 : 1;
+  inst->promotion_priority = AddScores(mult * c->score, inst->promotion_priority);
+}
+
+void SetNextRole(Resource* r, Role role) {
+  r->next_role = role;
+  for (Resource* c : r->children) SetNextRole(c, role);
+}
+
+}  // namespace
+
+void SetInstanceRoles(WorkingSet* ws, Resource* clone) {
+  std::map<Node*, int> promoted_on;
+  for (Resource* inst : clone->children) {
+    Node* chosen = inst->assigned;
+    Role next = inst->next_role;
+    if (chosen == nullptr || next == Role::kStopped) {
+      inst->promotion_priority = -kInfinity;
+    } else if (inst->target_role && *inst->target_role <= Role::kUnpromoted) {
+      inst->promotion_priority = -kInfinity;
+    } else {
+      auto s = PromotionScore(inst, chosen);
+      inst->promotion_priority = s ? *s : -1;
+    }
+    if (chosen) {
+      ApplyPromotedLocations(ws, inst, clone, chosen);
+      for (const Colocation* c : clone->this_with) {
+        if (c->dependent_role != Role::kUnknown) ApplyRoleColocation(inst, c);
+      }
+    }
+    inst->sort_index = inst->promotion_priority;
+    if (!inst->managed && inst->role == Role::kPromoted) inst->sort_index = kInfinity;
+  }
+  // Promotion order: sort index merged with the clone's node scores for
+  // colocations with the promoted role.
+  std::map<Node*, int> weights = clone->scores;
+  for (Resource* inst : clone->children) {
+    if (inst->assigned == nullptr || inst->sort_index < 0) continue;
+    weights[inst->assigned] = AddScores(inst->sort_index, weights[inst->assigned]);
+  }
+  for (const Colocation* c : clone->with_this) {
+    if (c->primary_role != Role::kPromoted) continue;
+    const Resource* d = c->dependent;
+    if (!d->assigned) continue;
+    for (auto& [n, w] : weights) {
+      if (AttrOf(n, c->node_attribute) == AttrOf(d->assigned, c->node_attribute)) {
+        // Scaled preference of the dependent's node.
+        int add = c->score >= kInfinity ? kInfinity : c->score;
+        if (add > 0) w = AddScores(w, add >= kInfinity ? 1 : add);
+      }
+    }
+  }
+  for (Resource* inst : clone->children) {
+    if (!inst->managed && inst->role == Role::kPromoted) {
+      inst->sort_index = kInfinity;
+    } else if (inst->assigned && inst->sort_index >= 0) {
+      inst->sort_index = weights[inst->assigned];
+    }
+  }
+  std::vector<Resource*> order = clone->children;
+  std::stable_sort(order.begin(), order.end(), [](Resource* a, Resource* b) {
+    if (a->sort_index != b->sort_index) return a->sort_index > b->sort_index;
+    if (a->role != b->role) return a->role > b->role;
+    return false;
+  });
+  int promoted = 0;
+  for (Resource* inst : order) {
+    Node* chosen = inst->assigned;
+    Role role = Role::kUnpromoted;
+    if (chosen == nullptr) continue;
+    if (inst->sort_index >= 0 && promoted < clone->promoted_max &&
+        promoted_on[chosen] < clone->promoted_node_max && NodeAvailable(chosen)) {
+      role = Role::kPromoted;
+      ++promoted;
+      ++promoted_on[chosen];
+    }
+    if (inst->next_role != Role::kStopped) SetNextRole(inst, role);
+  }
+  clone->children = order;
+  (void)CloneOf;
+}
+
+}  // namespace baton::scheduler

@@ -1,0 +1,38 @@
+// Evaluation of CIB rules (location rules, rule-guarded nvsets) and of
+// nvset lists with Pacemaker's precedence (higher set score first; the first
+// set that defines a name wins).
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "crmd/cib/cib.h"
+
+namespace baton::scheduler {
+
+struct RuleContext {
+  const std::map<std::string, std::string>* node_attrs = nullptr;
+  long long now = 0;  // seconds since the epoch
+  // Resource and operation, for rsc_expression/op_expression in defaults.
+  std::string rsc_class, rsc_provider, rsc_type;
+  std::string op_name;
+  long long op_interval_ms = -1;
+  std::string role;  // the role being evaluated for (location rules with role)
+};
+
+bool EvaluateRule(const cib::Rule& rule, const RuleContext& ctx);
+
+// True if every rule of the set holds (a set without rules always applies).
+bool NvSetApplies(const cib::NvSet& set, const RuleContext& ctx);
+
+// Applies sets in precedence order into `out`; names already in `out` are
+// kept unless `overwrite`.
+void UnpackNvSets(const std::vector<cib::NvSet>& sets, const RuleContext& ctx,
+                  std::map<std::string, std::string>* out, bool overwrite = false);
+
+// Parses an ISO 8601 date/time ("2005-020T12:30", "2014-05-07 00:28:00Z")
+// to seconds since the epoch (UTC).
+std::optional<long long> ParseIsoDateTime(std::string_view text);
+
+}  // namespace baton::scheduler

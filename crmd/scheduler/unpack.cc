@@ -1,0 +1,772 @@
+// CIB -> WorkingSet (see unpack.h).
+#include "crmd/scheduler/unpack.h"
+
+#include <algorithm>
+#include <cctype>
+#include <functional>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "crmd/scheduler/rules.h"
+#include "crmd/scheduler/util.h"
+
+namespace baton::scheduler {
+
+namespace {
+
+using cib::Get;
+
+std::map<std::string, std::string> ReadClusterOptions(const WorkingSet& ws) {
+  RuleContext ctx;
+  ctx.now = ws.options.now;
+  std::map<std::string, std::string> raw;
+  UnpackNvSets(ws.cib().configuration.crm_config, ctx, &raw);
+  // Pacemaker 2.1.5 reads options only by their current (dashed) names.
+  return raw;
+}
+
+int ParseIntOr(const std::string& s, int fallback) {
+  if (s.empty()) return fallback;
+  auto v = ParseScore(s);
+  return v ? *v : fallback;
+}
+
+class Unpacker {
+ public:
+  Unpacker(WorkingSet* ws) : ws_(ws), cib_(ws->cib()) {}
+  absl::Status Run(long long now);
+
+ private:
+  void Options(long long now);
+  void Nodes();
+  void NodeStates();
+  void DetermineOnline(Node* node, const cib::NodeState& ns);
+  void FenceNode(Node* node, const std::string& reason);
+  Resource* BuildResource(const cib::Resource& def, Resource* parent, const std::string& suffix);
+  void ApplyMeta(Resource* r, const cib::Resource& def);
+  void Resources();
+  void Histories();
+  void History(Node* node, const cib::ResourceHistory& h);
+  Resource* FindForHistory(Node* node, const std::string& id);
+  Resource* MakeOrphan(const cib::ResourceHistory& h);
+  void ProcessOps(Resource* rsc, NodeHistory* nh);
+  void FailCounts();
+  void Finish(Resource* r);
+
+  WorkingSet* ws_;
+  const cib::Cib& cib_;
+  std::map<std::string, std::string> opts_;
+  int order_ = 0;
+};
+
+void Unpacker::Options(long long now) {
+  ClusterOptions& o = ws_->options;
+  o.now = now;
+  if (auto it = cib_.attrs.find("execution-date"); it != cib_.attrs.end()) {
+    long long t = 0;
+    if (absl::SimpleAtoi(it->second, &t)) o.now = t;
+  }
+  opts_ = ReadClusterOptions(*ws_);
+  auto opt = [&](const char* k, const char* d) { return Get(opts_, k, d); };
+  o.stonith_enabled = IsTrue(opt("stonith-enabled", "true"));
+  o.symmetric = IsTrue(opt("symmetric-cluster", "true"));
+  std::string nqp = absl::AsciiStrToLower(opt("no-quorum-policy", "stop"));
+  if (nqp == "freeze") o.no_quorum_policy = NoQuorumPolicy::kFreeze;
+  else if (nqp == "ignore") o.no_quorum_policy = NoQuorumPolicy::kIgnore;
+  else if (nqp == "demote") o.no_quorum_policy = NoQuorumPolicy::kDemote;
+  else if (nqp == "suicide") o.no_quorum_policy = NoQuorumPolicy::kSuicide;
+  else o.no_quorum_policy = NoQuorumPolicy::kStop;
+  o.have_quorum = IsTrue(Get(cib_.attrs, "have-quorum", "false"));
+  o.maintenance_mode = IsTrue(opt("maintenance-mode", "false"));
+  o.stop_all_resources = IsTrue(opt("stop-all-resources", "false"));
+  o.start_failure_is_fatal = IsTrue(opt("start-failure-is-fatal", "true"));
+  o.stop_orphan_resources = IsTrue(opt("stop-orphan-resources", "true"));
+  o.stop_orphan_actions = IsTrue(opt("stop-orphan-actions", "true"));
+  o.startup_fencing = IsTrue(opt("startup-fencing", "true"));
+  o.concurrent_fencing = IsTrue(opt("concurrent-fencing", "false"));
+  o.stonith_action = opt("stonith-action", "reboot");
+  if (o.stonith_action == "poweroff") o.stonith_action = "off";
+  o.placement_strategy = opt("placement-strategy", "default");
+  o.node_health_strategy = opt("node-health-strategy", "none");
+  o.node_health_red = ParseIntOr(opt("node-health-red", ""), -kInfinity);
+  o.node_health_yellow = ParseIntOr(opt("node-health-yellow", ""), 0);
+  o.node_health_green = ParseIntOr(opt("node-health-green", ""), 0);
+}
+
+void Unpacker::Nodes() {
+  for (const auto& cn : cib_.configuration.nodes) {
+    Node n;
+    n.id = cn.id;
+    n.name = cn.uname.empty() ? cn.id : cn.uname;
+    n.type = cn.type.empty() ? "member" : cn.type;
+    n.remote = n.type == "remote";
+    n.weight = cn.score ? ScoreOrZero(*cn.score) : 0;
+    ws_->nodes.push_back(std::move(n));
+  }
+  std::stable_sort(ws_->nodes.begin(), ws_->nodes.end(),
+                   [](const Node& a, const Node& b) { return NaturalLess(a.name, b.name); });
+  int i = 0;
+  for (auto& n : ws_->nodes) {
+    n.index = i++;
+    n.unseen = true;
+    // Until its status says otherwise, a node is unclean (startup-fencing).
+    n.unclean = ws_->options.stonith_enabled && ws_->options.startup_fencing;
+  }
+  std::string dc_uuid = Get(cib_.attrs, "dc-uuid");
+  for (auto& n : ws_->nodes) {
+    const cib::Node* cn = nullptr;
+    for (const auto& c : cib_.configuration.nodes) {
+      if (c.id == n.id) cn = &c;
+    }
+    RuleContext ctx;
+    ctx.now = ws_->options.now;
+    if (cn) UnpackNvSets(cn->attributes, ctx, &n.attrs);
+    for (const auto& ns : cib_.status) {
+      if (ns.id == n.id) UnpackNvSets(ns.transient, ctx, &n.attrs, /*overwrite=*/true);
+    }
+    n.attrs["#uname"] = n.name;
+    n.attrs["#id"] = n.id;
+    n.attrs["#kind"] = n.remote ? "remote" : "cluster";
+    n.is_dc = !dc_uuid.empty() && dc_uuid == n.id;
+    n.attrs["#is_dc"] = n.is_dc ? "true" : "false";
+    if (n.is_dc) ws_->dc = &n;
+    if (auto name = Get(opts_, "cluster-name"); !name.empty()) n.attrs["#cluster-name"] = name;
+    n.standby = IsTrue(Get(n.attrs, "standby", "false"));
+    n.maintenance = IsTrue(Get(n.attrs, "maintenance", "false"));
+  }
+}
+
+void Unpacker::FenceNode(Node* node, const std::string& reason) {
+  if (!node->unclean || node->fence_reason.empty()) {
+    if (node->fence_reason.empty()) node->fence_reason = reason;
+  }
+  node->unclean = true;
+}
+
+void Unpacker::DetermineOnline(Node* node, const cib::NodeState& ns) {
+  node->unseen = false;
+  node->unclean = false;
+  std::string in_ccm = Get(ns.attrs, "in_ccm");
+  std::string crmd = Get(ns.attrs, "crmd");
+  std::string join = Get(ns.attrs, "join");
+  std::string expected = Get(ns.attrs, "expected");
+  std::string shutdown = Get(node->attrs, "shutdown");
+  node->shutdown = !shutdown.empty() && shutdown != "0";
+  node->expected_up = !node->shutdown && expected == "member";
+  std::string terminate = Get(node->attrs, "terminate");
+  bool do_terminate = IsTrue(terminate) ||
+                      (!terminate.empty() && terminate[0] != '0' && std::isdigit(static_cast<unsigned char>(terminate[0])));
+  bool in_cluster = IsTrue(in_ccm);
+  bool crmd_online = absl::EqualsIgnoreCase(crmd, "online");
+  bool online = false;
+  if (node->type == "ping") {
+    online = false;
+  } else if (!ws_->options.stonith_enabled) {
+    if (!in_cluster) {
+      online = false;
+    } else if (crmd_online) {
+      online = join == "member";
+    } else if (!node->expected_up) {
+      online = false;
+    } else {
+      FenceNode(node, "peer is unexpectedly down");
+    }
+  } else {
+    online = in_cluster;
+    if (expected.empty()) expected = "down";
+    if (node->shutdown) {
+      online = crmd_online;
+    } else if (!ns.attrs.count("in_ccm")) {
+      FenceNode(node, "peer has not been seen by the cluster");
+    } else if (join == "nack") {
+      FenceNode(node, "peer failed Pacemaker membership criteria");
+    } else if (!do_terminate && expected == "down") {
+      if (in_cluster || crmd_online) {
+        node->standby = true;
+        node->pending = true;
+      }
+    } else if (do_terminate && join == "down" && !in_cluster && !crmd_online) {
+      online = false;  // just shot
+    } else if (!in_cluster) {
+      FenceNode(node, "peer is no longer part of the cluster");
+    } else if (!crmd_online) {
+      FenceNode(node, "peer process is no longer available");
+    } else if (do_terminate) {
+      FenceNode(node, "termination was requested");
+    } else if (join == "member") {
+      // active
+    } else if (join == "pending" || join == "down") {
+      node->standby = true;
+      node->pending = true;
+    } else {
+      FenceNode(node, "peer was in an unknown state");
+    }
+  }
+  node->online = online;
+}
+
+void Unpacker::NodeStates() {
+  for (const auto& ns : cib_.status) {
+    Node* node = ws_->FindNodeById(ns.id);
+    if (node == nullptr) {
+      std::string uname = Get(ns.attrs, "uname");
+      node = ws_->FindNode(uname);
+    }
+    if (node == nullptr) continue;
+    DetermineOnline(node, ns);
+  }
+  // Node health: with a strategy, #health-* attributes add to the node's score.
+  std::string strategy = ws_->options.node_health_strategy;
+  if (strategy != "none" && !strategy.empty()) {
+    for (auto& n : ws_->nodes) {
+      int sum = 0;
+      for (const auto& [k, v] : n.attrs) {
+        if (!absl::StartsWith(k, "#health")) continue;
+        std::string lv = absl::AsciiStrToLower(v);
+        int s = 0;
+        if (lv == "red") s = ws_->options.node_health_red;
+        else if (lv == "yellow") s = ws_->options.node_health_yellow;
+        else if (lv == "green") s = ws_->options.node_health_green;
+        else s = ScoreOrZero(v);
+        if (strategy == "migrate-on-red") s = s <= -kInfinity || lv == "red" ? -kInfinity : 0;
+        else if (strategy == "only-green") s = (lv == "green" || s >= 0) && lv != "yellow" && lv != "red" ? 0 : -kInfinity;
+        sum = AddScores(sum, s);
+      }
+      n.weight = AddScores(n.weight, sum);
+    }
+  }
+}
+
+void Unpacker::ApplyMeta(Resource* r, const cib::Resource& def) {
+  RuleContext ctx;
+  ctx.now = ws_->options.now;
+  ctx.rsc_class = r->cls;
+  ctx.rsc_provider = r->provider;
+  ctx.rsc_type = r->type;
+  std::map<std::string, std::string> meta;
+  UnpackNvSets(def.meta, ctx, &meta);
+  if (!def.template_id.empty()) {
+    if (const cib::Resource* t = FindTemplate(cib_, def.template_id)) UnpackNvSets(t->meta, ctx, &meta);
+  }
+  if (r->parent) {
+    for (const auto& [k, v] : r->parent->meta) meta.emplace(k, v);
+  }
+  UnpackNvSets(cib_.configuration.rsc_defaults, ctx, &meta);
+  r->meta = meta;
+  std::map<std::string, std::string> params;
+  UnpackNvSets(def.instance, ctx, &params);
+  if (!def.template_id.empty()) {
+    if (const cib::Resource* t = FindTemplate(cib_, def.template_id)) UnpackNvSets(t->instance, ctx, &params);
+  }
+  r->params = params;
+
+  auto m = [&](const char* k) { return Get(r->meta, k); };
+  r->priority = ScoreOrZero(m("priority"));
+  std::string stick = m("resource-stickiness");
+  if (stick.empty()) stick = m("default-resource-stickiness");
+  r->stickiness = ScoreOrZero(stick);
+  std::string mt = m("migration-threshold");
+  r->migration_threshold = mt.empty() ? kInfinity : ScoreOrZero(mt);
+  if (r->migration_threshold < 0) r->migration_threshold = 0;
+  if (auto ft = ParseIntervalMs(m("failure-timeout"))) r->failure_timeout_ms = *ft;
+  std::string managed = m("is-managed");
+  r->managed = managed.empty() || IsTrue(managed);
+  if (ws_->options.maintenance_mode || IsTrue(m("maintenance"))) {
+    r->managed = false;
+    r->maintenance = true;
+  }
+  std::string tr = m("target-role");
+  if (!tr.empty() && absl::AsciiStrToLower(tr) != "default") {
+    Role role = ParseRole(tr);
+    if (role != Role::kUnknown) r->target_role = role;
+  }
+  r->requires_ = m("requires");
+}
+
+Resource* Unpacker::BuildResource(const cib::Resource& def, Resource* parent, const std::string& suffix) {
+  Resource* r = ws_->NewResource();
+  r->def = &def;
+  r->base_id = def.id;
+  r->id = def.id + suffix;
+  r->parent = parent;
+  r->order = order_++;
+  r->cls = def.cls;
+  r->provider = def.provider;
+  r->type = def.type;
+  if (!def.template_id.empty()) {
+    if (const cib::Resource* t = FindTemplate(cib_, def.template_id)) {
+      r->cls = t->cls;
+      r->provider = t->provider;
+      r->type = t->type;
+    }
+  }
+  switch (def.kind) {
+    case cib::Resource::Kind::kGroup: r->kind = Resource::Kind::kGroup; break;
+    case cib::Resource::Kind::kClone: r->kind = Resource::Kind::kClone; break;
+    default: r->kind = Resource::Kind::kPrimitive; break;
+  }
+  ApplyMeta(r, def);
+  if (r->IsPrimitive()) {
+    r->is_fencing_device = r->cls == "stonith";
+    if (r->is_fencing_device) ws_->options.have_stonith_resource = true;
+    if (!def.template_id.empty()) {
+      if (const cib::Resource* t = FindTemplate(cib_, def.template_id)) {
+        for (const auto& op : t->ops) r->ops.push_back(&op);
+      }
+    }
+    for (const auto& op : def.ops) r->ops.push_back(&op);
+    if (r->requires_.empty()) {
+      r->requires_ = r->is_fencing_device ? "quorum"
+                     : ws_->options.stonith_enabled ? "fencing" : "quorum";
+    }
+  } else if (r->IsGroup()) {
+    r->ordered = IsTrue(Get(r->meta, "ordered", "true"));
+    r->collocated = IsTrue(Get(r->meta, "collocated", "true"));
+    for (const auto& c : def.children) r->children.push_back(BuildResource(c, r, suffix));
+  } else {
+    auto m = [&](const char* k, const char* legacy) {
+      std::string v = Get(r->meta, k);
+      return v.empty() && legacy ? Get(r->meta, legacy) : v;
+    };
+    r->promotable = def.master_element || IsTrue(m("promotable", nullptr));
+    r->unique = IsTrue(m("globally-unique", nullptr));
+    r->interleave = IsTrue(m("interleave", nullptr));
+    r->ordered = IsTrue(Get(r->meta, "ordered", "false"));
+    int nodes = static_cast<int>(ws_->nodes.size());
+    r->clone_max = ParseIntOr(m("clone-max", nullptr), nodes);
+    r->clone_node_max = ParseIntOr(m("clone-node-max", nullptr), 1);
+    r->promoted_max = ParseIntOr(m("promoted-max", "master-max"), 1);
+    r->promoted_node_max = ParseIntOr(m("promoted-node-max", "master-node-max"), 1);
+    if (r->clone_max < 0) r->clone_max = 0;
+    // Clones are sticky by default, and their instances inherit it.
+    if (Get(r->meta, "resource-stickiness").empty()) {
+      r->meta["resource-stickiness"] = "1";
+      r->stickiness = 1;
+    }
+    if (!def.children.empty()) {
+      for (int i = 0; i < r->clone_max; ++i) {
+        Resource* inst = BuildResource(def.children[0], r, absl::StrCat(suffix, ":", i));
+        inst->instance_number = i;
+        r->children.push_back(inst);
+      }
+    }
+  }
+  return r;
+}
+
+void Unpacker::Resources() {
+  for (const auto& def : cib_.configuration.resources) {
+    if (def.kind == cib::Resource::Kind::kTemplate || def.kind == cib::Resource::Kind::kBundle) continue;
+    ws_->resources.push_back(BuildResource(def, nullptr, ""));
+  }
+}
+
+bool ActiveOn(Resource* r, Node* n) {
+  if (r->IsPrimitive()) {
+    return std::find(r->running_on.begin(), r->running_on.end(), n) != r->running_on.end();
+  }
+  for (Resource* c : r->children) {
+    if (ActiveOn(c, n)) return true;
+  }
+  return false;
+}
+
+bool ActiveAnywhere(Resource* r) {
+  if (r->IsPrimitive()) return !r->running_on.empty();
+  for (Resource* c : r->children) {
+    if (ActiveAnywhere(c)) return true;
+  }
+  return false;
+}
+
+bool KnownOn(Resource* r, Node* n) {
+  if (r->IsPrimitive()) return r->HistoryOn(n) != nullptr;
+  for (Resource* c : r->children) {
+    if (KnownOn(c, n)) return true;
+  }
+  return false;
+}
+
+Resource* FindPrimitive(Resource* r, const std::string& base_id) {
+  if (r->IsPrimitive()) return r->base_id == base_id ? r : nullptr;
+  for (Resource* c : r->children) {
+    if (Resource* p = FindPrimitive(c, base_id)) return p;
+  }
+  return nullptr;
+}
+
+Resource* Unpacker::FindForHistory(Node* node, const std::string& id) {
+  std::string base = id;
+  std::string suffix;
+  if (auto colon = id.rfind(':'); colon != std::string::npos) {
+    base = id.substr(0, colon);
+    suffix = id.substr(colon);
+  }
+  // A resource outside any clone, by its exact id.
+  Resource* exact = ws_->FindResource(id);
+  if (exact && exact->IsPrimitive()) {
+    Resource* clone = exact->parent;
+    while (clone && !clone->IsClone()) clone = clone->parent;
+    if (clone == nullptr || clone->unique) return exact;
+  }
+  Resource* any = ws_->FindResource(base);
+  if (any == nullptr) return nullptr;
+  Resource* clone = any;
+  while (clone && !clone->IsClone()) clone = clone->parent;
+  if (clone == nullptr) return nullptr;
+  if (clone->unique) return nullptr;  // unique instance beyond clone-max: orphan
+  // Anonymous clone: an instance already active or known here, else the
+  // first instance that is inactive and not yet known here.
+  for (Resource* inst : clone->children) {
+    if (ActiveOn(inst, node)) {
+      Resource* p = FindPrimitive(inst, base);
+      if (p && p->HistoryOn(node) == nullptr) return p;
+    }
+  }
+  for (Resource* inst : clone->children) {
+    Resource* p = FindPrimitive(inst, base);
+    if (p && p->HistoryOn(node) == nullptr && KnownOn(inst, node) && !ActiveAnywhere(inst)) return p;
+  }
+  for (Resource* inst : clone->children) {
+    if (ActiveAnywhere(inst) || KnownOn(inst, node)) continue;
+    return FindPrimitive(inst, base);
+  }
+  return nullptr;
+}
+
+Resource* Unpacker::MakeOrphan(const cib::ResourceHistory& h) {
+  Resource* r = ws_->FindResource(h.id);
+  if (r && r->orphan) return r;
+  r = ws_->NewResource();
+  r->id = h.id;
+  r->base_id = h.id;
+  r->orphan = true;
+  r->order = order_++;
+  r->cls = Get(h.attrs, "class");
+  r->provider = Get(h.attrs, "provider");
+  r->type = Get(h.attrs, "type");
+  r->is_fencing_device = r->cls == "stonith";
+  RuleContext ctx;
+  ctx.now = ws_->options.now;
+  UnpackNvSets(cib_.configuration.rsc_defaults, ctx, &r->meta);
+  r->managed = !ws_->options.maintenance_mode;
+  std::string managed = Get(r->meta, "is-managed");
+  if (!managed.empty() && !IsTrue(managed)) r->managed = false;
+  r->requires_ = ws_->options.stonith_enabled ? "fencing" : "quorum";
+  ws_->resources.push_back(r);
+  return r;
+}
+
+bool InPromotableClone(const Resource* r) {
+  for (const Resource* p = r->parent; p; p = p->parent) {
+    if (p->IsClone()) return p->promotable;
+  }
+  return false;
+}
+
+OpEntry ToEntry(const cib::OpRecord& rec) {
+  OpEntry e;
+  e.id = rec.id;
+  e.record = &rec;
+  e.task = Get(rec.attrs, "operation");
+  e.interval_ms = ParseIntervalMs(Get(rec.attrs, "interval", "0")).value_or(0);
+  e.call_id = std::atoi(Get(rec.attrs, "call-id", "0").c_str());
+  e.rc = std::atoi(Get(rec.attrs, "rc-code", "0").c_str());
+  e.status = std::atoi(Get(rec.attrs, "op-status", "0").c_str());
+  e.last_rc_change = std::atoll(Get(rec.attrs, "last-rc-change", Get(rec.attrs, "last-run", "0")).c_str());
+  e.op_digest = Get(rec.attrs, "op-digest");
+  e.restart_digest = Get(rec.attrs, "op-restart-digest");
+  e.migrate_source = Get(rec.attrs, "migrate_source");
+  e.migrate_target = Get(rec.attrs, "migrate_target");
+  e.exit_reason = Get(rec.attrs, "exit-reason");
+  // transition-key: "action:transition:target_rc:uuid"
+  std::string key = Get(rec.attrs, "transition-key");
+  std::vector<std::string> parts = absl::StrSplit(key, ':');
+  e.target_rc = parts.size() >= 3 ? std::atoi(parts[2].c_str()) : 0;
+  if (parts.size() < 3) {
+    std::string magic = Get(rec.attrs, "transition-magic");
+    std::vector<std::string> mp = absl::StrSplit(magic, ':');
+    if (mp.size() >= 5) e.target_rc = std::atoi(mp[4].c_str());
+  }
+  return e;
+}
+
+// The configured on-fail of the operation `task`/`interval`, or the default.
+std::string OnFailFor(const WorkingSet& ws, const Resource* rsc, const std::string& task, long long interval) {
+  for (const cib::Operation* op : rsc->ops) {
+    if (op->name != task) continue;
+    if (ParseIntervalMs(op->interval).value_or(-1) != interval) continue;
+    std::string v = Get(op->attrs, "on-fail");
+    if (!v.empty()) return absl::AsciiStrToLower(v);
+  }
+  // op_defaults may carry on-fail too.
+  std::map<std::string, std::string> defaults;
+  RuleContext ctx;
+  ctx.now = ws.options.now;
+  ctx.op_name = task;
+  ctx.op_interval_ms = interval;
+  UnpackNvSets(ws.cib().configuration.op_defaults, ctx, &defaults);
+  if (auto v = Get(defaults, "on-fail"); !v.empty()) return absl::AsciiStrToLower(v);
+  if (task == "stop") return ws.options.stonith_enabled ? "fence" : "block";
+  return "restart";
+}
+
+int OnFailRank(const std::string& f) {
+  // Pacemaker's action_fail_* order: ignore < demote < recover < migrate <
+  // block < stop < standby < fence.
+  if (f == "ignore") return 0;
+  if (f == "demote") return 1;
+  if (f == "restart") return 2;
+  if (f == "migrate") return 3;
+  if (f == "block") return 4;
+  if (f == "stop") return 5;
+  if (f == "standby") return 6;
+  if (f == "fence") return 7;
+  return 2;
+}
+
+void Unpacker::ProcessOps(Resource* rsc, NodeHistory* nh) {
+  std::stable_sort(nh->ops.begin(), nh->ops.end(), [](const OpEntry& a, const OpEntry& b) {
+    // Pending ops (call-id -1) sort last.
+    int ca = a.call_id < 0 ? INT32_MAX : a.call_id;
+    int cb = b.call_id < 0 ? INT32_MAX : b.call_id;
+    return ca < cb;
+  });
+  Role role = Role::kUnknown;
+  std::string on_fail = "ignore";
+  bool failed_once = false;
+  for (const OpEntry& op : nh->ops) {
+    const std::string& task = op.task;
+    bool probe = task == "monitor" && op.interval_ms == 0;
+    if (op.status == 1 /* cancelled */) continue;
+    if (task == "notify" || task == "meta-data" || task == "validate-all") continue;
+    if (op.status == -1) {  // pending
+      nh->pending = true;
+      if (task == "start" || task == "migrate_to" || task == "migrate_from") role = Role::kStarted;
+      else if (task == "promote") role = Role::kPromoted;
+      continue;
+    }
+    nh->known = true;
+    // Expired failures (failure-timeout) are ignored.
+    bool success = op.status == 0 && op.rc == op.target_rc;
+    bool not_running = op.status == 0 && op.rc == 7;
+    if (!success && rsc->failure_timeout_ms > 0 && op.last_rc_change > 0 &&
+        op.last_rc_change + rsc->failure_timeout_ms / 1000 <= ws_->options.now && !not_running) {
+      continue;
+    }
+    if (op.status == 0 && op.rc == 7 && (probe || op.target_rc == 7 || !rsc->managed)) {
+      role = Role::kStopped;
+      on_fail = "ignore";
+      continue;
+    }
+    if (op.status == 0 && (op.rc == 8) && (probe || op.target_rc == 8)) {
+      role = Role::kPromoted;
+      continue;
+    }
+    if (op.status == 0 && op.rc == 0 && (probe || op.target_rc == 0 || task == "monitor")) {
+      success = true;
+    }
+    if (op.status == 0 && op.rc == 7 && task == "stop") success = true;
+    if (success) {
+      bool clear = false;
+      if (task == "start" || task == "migrate_from") {
+        role = Role::kStarted;
+        clear = true;
+      } else if (task == "stop") {
+        role = Role::kStopped;
+        clear = true;
+      } else if (task == "promote") {
+        role = Role::kPromoted;
+        clear = true;
+      } else if (task == "demote") {
+        role = Role::kUnpromoted;
+        clear = true;
+      } else if (task == "migrate_to") {
+        role = Role::kStopped;  // the source is stopped once migrated
+      } else if (task == "monitor") {
+        if (role < Role::kStarted) role = Role::kStarted;
+      }
+      if (clear && (on_fail == "ignore" || on_fail == "block" || on_fail == "demote" || on_fail == "restart")) {
+        on_fail = "ignore";
+      }
+      continue;
+    }
+    // A failure.
+    failed_once = true;
+    std::string f = OnFailFor(*ws_, rsc, task, op.interval_ms);
+    if (rsc->is_fencing_device && f == "fence") f = "restart";
+    if (OnFailRank(f) > OnFailRank(on_fail)) on_fail = f;
+    if (task == "promote") {
+      role = Role::kPromoted;
+    } else if (task == "demote") {
+      role = f == "block" ? Role::kPromoted : (op.rc == 7 ? Role::kStopped : Role::kUnpromoted);
+    } else if (op.rc == 9 && task == "monitor") {
+      role = Role::kPromoted;
+    }
+    if (probe && (op.rc == 5 || op.status == 7)) {
+      role = Role::kStopped;
+      on_fail = "ignore";
+    } else if (role < Role::kStarted) {
+      role = Role::kStarted;
+    }
+  }
+  (void)failed_once;
+  if (role == Role::kUnknown) role = Role::kStopped;
+  if (role == Role::kStarted && InPromotableClone(rsc)) role = Role::kUnpromoted;
+  nh->role = role;
+  nh->on_fail = on_fail;
+  nh->failed = on_fail != "ignore" && role != Role::kStopped;
+  // Recurring monitors still active: the last op of each interval, if it
+  // comes after the last start/promote/demote.
+  int last_state_change = 0;
+  for (const OpEntry& op : nh->ops) {
+    if (op.task == "start" || op.task == "promote" || op.task == "demote" || op.task == "migrate_from") {
+      last_state_change = std::max(last_state_change, op.call_id);
+    }
+  }
+  for (const OpEntry& op : nh->ops) {
+    if (op.task == "monitor" && op.interval_ms > 0 && op.status != 1) nh->active_monitors[op.interval_ms] = &op;
+  }
+}
+
+void Unpacker::History(Node* node, const cib::ResourceHistory& h) {
+  Resource* rsc = FindForHistory(node, h.id);
+  if (rsc == nullptr) {
+    // Only worth tracking if it ever ran; an orphan known only as stopped
+    // needs nothing.
+    rsc = MakeOrphan(h);
+  }
+  NodeHistory nh;
+  nh.node = node;
+  nh.history_id = h.id;
+  for (const auto& rec : h.ops) nh.ops.push_back(ToEntry(rec));
+  ProcessOps(rsc, &nh);
+  rsc->history.push_back(std::move(nh));
+  NodeHistory& stored = rsc->history.back();
+  if (stored.role > Role::kStopped) {
+    rsc->running_on.push_back(node);
+    if (stored.role > rsc->role) rsc->role = stored.role;
+    if (stored.failed) {
+      if (stored.on_fail == "ignore") {
+      } else if (stored.on_fail == "block") {
+        rsc->blocked = true;
+        rsc->managed = false;
+        rsc->failed = true;
+      } else if (stored.on_fail == "fence") {
+        FenceNode(node, absl::StrCat(rsc->id, " failed there"));
+        rsc->failed = true;
+      } else if (stored.on_fail == "standby") {
+        node->standby = true;
+        node->standby_onfail = true;
+        rsc->failed = true;
+      } else if (stored.on_fail == "stop") {
+        rsc->failed = true;
+        rsc->target_role = Role::kStopped;
+      } else {
+        rsc->failed = true;
+      }
+    }
+  }
+}
+
+void Unpacker::Histories() {
+  // Online nodes first, then the rest, as Pacemaker does.
+  for (int pass = 0; pass < 2; ++pass) {
+    for (const auto& ns : cib_.status) {
+      Node* node = ws_->FindNodeById(ns.id);
+      if (node == nullptr) continue;
+      bool first = node->online && !node->unclean;
+      if ((pass == 0) != first) continue;
+      for (const auto& h : ns.resources) History(node, h);
+    }
+  }
+}
+
+// Fail counts per (primitive, node) from fail-count-* node attributes.
+void Unpacker::FailCounts() {
+  ForEachResource(ws_->resources, [&](Resource* r) {
+    if (!r->IsPrimitive()) return;
+    bool anonymous = false;
+    for (Resource* p = r->parent; p; p = p->parent) {
+      if (p->IsClone() && !p->unique) anonymous = true;
+    }
+    std::string name = anonymous ? r->base_id : r->id;
+    for (auto& node : ws_->nodes) {
+      int count = 0;
+      long long last = 0;
+      for (const auto& [k, v] : node.attrs) {
+        std::string rest;
+        if (absl::StartsWith(k, "fail-count-")) {
+          rest = k.substr(strlen("fail-count-"));
+          if (rest == name || absl::StartsWith(rest, name + "#")) count = AddScores(count, ScoreOrZero(v));
+        } else if (absl::StartsWith(k, "last-failure-")) {
+          rest = k.substr(strlen("last-failure-"));
+          if (rest == name || absl::StartsWith(rest, name + "#")) last = std::max(last, std::atoll(v.c_str()));
+        }
+      }
+      if (count == 0) continue;
+      if (r->failure_timeout_ms > 0 && last > 0 && last + r->failure_timeout_ms / 1000 <= ws_->options.now) {
+        continue;  // expired
+      }
+      NodeHistory* h = r->HistoryOn(&node);
+      if (h == nullptr) {
+        NodeHistory nh;
+        nh.node = &node;
+        nh.history_id = name;
+        r->history.push_back(nh);
+        h = &r->history.back();
+      }
+      h->fail_count = count;
+      h->last_failure = last;
+    }
+  });
+}
+
+void Unpacker::Finish(Resource* r) {
+  for (Resource* c : r->children) Finish(c);
+  if (r->IsPrimitive()) {
+    if (r->running_on.size() > 1) r->multiply_active = true;
+    return;
+  }
+  // Aggregate: a collective's role is its highest child role.
+  r->role = Role::kStopped;
+  r->running_on.clear();
+  for (Resource* c : r->children) {
+    if (c->role > r->role) r->role = c->role;
+    for (Node* n : c->running_on) {
+      if (std::find(r->running_on.begin(), r->running_on.end(), n) == r->running_on.end()) {
+        r->running_on.push_back(n);
+      }
+    }
+    r->failed = r->failed || c->failed;
+  }
+}
+
+absl::Status Unpacker::Run(long long now) {
+  Options(now);
+  Nodes();
+  NodeStates();
+  Resources();
+  Histories();
+  FailCounts();
+  for (Resource* r : ws_->resources) Finish(r);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+std::string ClusterOption(const WorkingSet& ws, const std::string& name, const std::string& fallback) {
+  auto opts = ReadClusterOptions(ws);
+  return Get(opts, name, fallback);
+}
+
+absl::Status Unpack(WorkingSet* ws, long long now) {
+  Unpacker u(ws);
+  return u.Run(now);
+}
+
+}  // namespace baton::scheduler

@@ -1,0 +1,138 @@
+#include "crmd/scheduler/working_set.h"
+
+#include <cctype>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "crmd/scheduler/util.h"
+
+namespace baton::scheduler {
+
+const char* RoleName(Role r) {
+  switch (r) {
+    case Role::kStopped: return "Stopped";
+    case Role::kStarted: return "Started";
+    case Role::kUnpromoted: return "Unpromoted";
+    case Role::kPromoted: return "Promoted";
+    case Role::kUnknown: break;
+  }
+  return "Unknown";
+}
+
+Role ParseRole(std::string_view text) {
+  std::string t = absl::AsciiStrToLower(std::string(text));
+  if (t == "stopped") return Role::kStopped;
+  if (t == "started") return Role::kStarted;
+  if (t == "unpromoted" || t == "slave") return Role::kUnpromoted;
+  if (t == "promoted" || t == "master") return Role::kPromoted;
+  return Role::kUnknown;
+}
+
+bool NaturalLess(std::string_view a, std::string_view b) {
+  size_t i = 0, j = 0;
+  while (i < a.size() && j < b.size()) {
+    unsigned char ca = a[i], cb = b[j];
+    if (std::isdigit(ca) && std::isdigit(cb)) {
+      size_t i2 = i, j2 = j;
+      while (i2 < a.size() && std::isdigit(static_cast<unsigned char>(a[i2]))) ++i2;
+      while (j2 < b.size() && std::isdigit(static_cast<unsigned char>(b[j2]))) ++j2;
+      long long na = std::stoll(std::string(a.substr(i, std::min<size_t>(i2 - i, 18))));
+      long long nb = std::stoll(std::string(b.substr(j, std::min<size_t>(j2 - j, 18))));
+      if (na != nb) return na < nb;
+      i = i2;
+      j = j2;
+      continue;
+    }
+    int la = std::tolower(ca), lb = std::tolower(cb);
+    if (la != lb) return la < lb;
+    ++i;
+    ++j;
+  }
+  return (a.size() - i) < (b.size() - j);
+}
+
+const cib::Resource* FindTemplate(const cib::Cib& cib, const std::string& id) {
+  for (const auto& r : cib.configuration.resources) {
+    if (r.kind == cib::Resource::Kind::kTemplate && r.id == id) return &r;
+  }
+  return nullptr;
+}
+
+Node* WorkingSet::FindNode(const std::string& name_or_id) {
+  for (auto& n : nodes) {
+    if (n.name == name_or_id) return &n;
+  }
+  for (auto& n : nodes) {
+    if (n.id == name_or_id) return &n;
+  }
+  return nullptr;
+}
+
+Node* WorkingSet::FindNodeById(const std::string& id) {
+  for (auto& n : nodes) {
+    if (n.id == id) return &n;
+  }
+  return nullptr;
+}
+
+Resource* WorkingSet::FindResource(const std::string& id) {
+  auto it = by_id_.find(id);
+  if (it != by_id_.end()) return it->second;
+  for (auto& r : all_resources) {
+    if (r->id == id) {
+      by_id_[id] = r.get();
+      return r.get();
+    }
+  }
+  return nullptr;
+}
+
+Resource* WorkingSet::NewResource() {
+  all_resources.push_back(std::make_unique<Resource>());
+  by_id_.clear();
+  return all_resources.back().get();
+}
+
+namespace {
+std::string ActionIndexKey(const Resource* rsc, const std::string& task, const Node* node, long long interval) {
+  return absl::StrCat(rsc ? rsc->id : "", "|", task, "|", node ? node->name : "", "|", interval);
+}
+}  // namespace
+
+Action* WorkingSet::FindAction(const Resource* rsc, const std::string& task, const Node* node,
+                               long long interval_ms) {
+  auto it = action_index_.find(ActionIndexKey(rsc, task, node, interval_ms));
+  return it == action_index_.end() ? nullptr : it->second;
+}
+
+Action* WorkingSet::NewAction(Resource* rsc, const std::string& task, Node* node, bool optional,
+                              long long interval_ms) {
+  if (Action* existing = FindAction(rsc, task, node, interval_ms)) {
+    if (!optional) existing->optional = false;
+    return existing;
+  }
+  Action& a = actions.emplace_back();
+  a.id = static_cast<int>(actions.size()) - 1;
+  a.task = task;
+  a.rsc = rsc;
+  a.node = node;
+  a.optional = optional;
+  a.interval_ms = interval_ms;
+  a.key = absl::StrCat(rsc ? rsc->id : "", "_", task, "_", interval_ms);
+  action_index_.emplace(ActionIndexKey(rsc, task, node, interval_ms), &a);
+  return &a;
+}
+
+Ordering* WorkingSet::Order(Action* first, Action* then, unsigned flags, const std::string& origin) {
+  if (first == nullptr || then == nullptr || first == then) return nullptr;
+  Ordering& o = orderings.emplace_back();
+  o.first = first;
+  o.then = then;
+  o.flags = flags;
+  o.origin = origin;
+  first->after.push_back(&o);
+  then->before.push_back(&o);
+  return &o;
+}
+
+}  // namespace baton::scheduler
