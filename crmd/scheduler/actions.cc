@@ -805,6 +805,12 @@ bool ActionBuilder::ApplyOrdering(Ordering* o) {
   bool f_optional = EffectiveOptional(f);
   bool f_runnable = EffectiveRunnable(f);
   if (fl & kOrderOneOrMore) return false;
+  // A blocked stop holds up everything ordered around it.
+  if ((fl & (kOrderImpliesThen | kOrderImpliesFirst | kOrderRestart)) && f->task == "stop" && f->rsc &&
+      f->rsc->blocked && !f->runnable && t->runnable) {
+    t->runnable = false;
+    changed = true;
+  }
   if (fl & kOrderImpliesThen) {
     if (!f_optional && t->optional) {
       // An unrunnable first that is a blocked stop makes then unrunnable.
@@ -880,6 +886,18 @@ bool ActionBuilder::Propagate() {
   for (int round = 0; round < 1000; ++round) {
     bool changed = false;
     for (Ordering& o : ws_->orderings) changed = ApplyOrdering(&o) || changed;
+    // one-or-more pseudo actions: runnable while any of their inputs is.
+    for (Action& a : ws_->actions) {
+      if (!a.extra.count("one_or_more") || !a.runnable) continue;
+      bool any = false;
+      for (const Ordering* o : a.before) {
+        if ((o->flags & kOrderOneOrMore) && EffectiveRunnable(o->first)) any = true;
+      }
+      if (!any) {
+        a.runnable = false;
+        changed = true;
+      }
+    }
     changed = BlockColocated() || changed;
     if (!changed) break;
     any = true;

@@ -746,6 +746,12 @@ void ApplyNodeCriteria(WorkingSet* ws) {
   }
   for (Resource* r : ws->resources) ApplyStickiness(ws, r);
   for (Resource* r : ws->resources) CheckFailureThreshold(r);
+  ForEachResource(ws->resources, [&](Resource* r) {
+    for (Node* n : r->banned) {
+      Resource* target = IsAnonymousInClone(r) ? r->Top() : r;
+      AddScore(target, n, -kInfinity);
+    }
+  });
   // Orphans never run again.
   for (Resource* r : ws->resources) {
     if (r->orphan && ws->options.stop_orphan_resources) {

@@ -161,13 +161,16 @@ class ConstraintUnpacker {
       auto members = SetMembers(s);
       int set_score = ScoreOrZero(Get(s.attrs, "score", Get(c.attrs, "score", "0")));
       Role role = RoleAttr(s.attrs, "role");
-      if (IsTrue(Get(s.attrs, "sequential", "true"))) {
+      if (!IsTrue(Get(s.attrs, "sequential", "true"))) {
+        // No colocation among the members of a non-sequential set.
+      } else if (set_score >= 0) {
         for (size_t i = 1; i < members.size(); ++i) {
           NewColocation(s.id, members[i], members[i - 1], set_score, role, role, attr, influence);
         }
-      } else if (set_score < 0) {
-        for (size_t i = 0; i < members.size(); ++i) {
-          for (size_t j = i + 1; j < members.size(); ++j) {
+      } else {
+        // Anti-colocation: each member against every member before it.
+        for (size_t i = 1; i < members.size(); ++i) {
+          for (size_t j = 0; j < i; ++j) {
             NewColocation(s.id, members[i], members[j], set_score, role, role, attr, influence);
           }
         }
@@ -261,7 +264,7 @@ class ConstraintUnpacker {
           NewOrder(c.id, m1.front(), a1, t, a2, kind, symmetrical);
           OrderConstraint& o = ws_->orders.back();
           o.first_any = m1;
-          o.one_or_more_id = absl::StrCat("one-or-more:", c.id);
+          o.one_or_more_id = absl::StrCat("one-or-more:", s1.id);
         }
         continue;
       }

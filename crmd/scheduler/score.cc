@@ -14,8 +14,11 @@ std::optional<int> ParseScore(std::string_view text) {
   if (t == "-infinity") return -kInfinity;
   if (t == "red") return -kInfinity;  // node-health-red default
   if (t == "yellow" || t == "green") return 0;
-  long long v = 0;
-  if (!absl::SimpleAtoi(t, &v)) return std::nullopt;
+  // Like strtoll: a leading integer counts ("1.0" is 1), nothing else does.
+  const char* begin = t.c_str();
+  char* end = nullptr;
+  long long v = std::strtoll(begin, &end, 10);
+  if (end == begin) return std::nullopt;
   if (v >= kInfinity) return kInfinity;
   if (v <= -kInfinity) return -kInfinity;
   return static_cast<int>(v);

@@ -363,6 +363,8 @@ void Unpacker::Resources() {
     if (def.kind == cib::Resource::Kind::kTemplate || def.kind == cib::Resource::Kind::kBundle) continue;
     ws_->resources.push_back(BuildResource(def, nullptr, ""));
   }
+  std::stable_sort(ws_->resources.begin(), ws_->resources.end(),
+                   [](const Resource* a, const Resource* b) { return a->priority > b->priority; });
 }
 
 bool ActiveOn(Resource* r, Node* n) {
@@ -600,6 +602,7 @@ void Unpacker::ProcessOps(Resource* rsc, NodeHistory* nh) {
     std::string f = OnFailFor(*ws_, rsc, task, op.interval_ms);
     if (rsc->is_fencing_device && f == "fence") f = "restart";
     if (OnFailRank(f) > OnFailRank(on_fail)) on_fail = f;
+    if (task == "stop") nh->stop_failed = true;
     if (task == "promote") {
       role = Role::kPromoted;
     } else if (task == "demote") {
@@ -647,29 +650,42 @@ void Unpacker::History(Node* node, const cib::ResourceHistory& h) {
   ProcessOps(rsc, &nh);
   rsc->history.push_back(std::move(nh));
   NodeHistory& stored = rsc->history.back();
+  if (stored.stop_failed) rsc->banned.insert(node);
+  if (stored.role > Role::kStopped && !node->online && !node->maintenance && rsc->managed &&
+      ws_->options.stonith_enabled) {
+    FenceNode(node, absl::StrCat(rsc->id, " is thought to be active there"));
+  }
+  // On an unclean node, fencing takes care of the failure.
+  std::string on_fail = node->unclean ? "ignore" : stored.on_fail;
   if (stored.role > Role::kStopped) {
     rsc->running_on.push_back(node);
     if (stored.role > rsc->role) rsc->role = stored.role;
-    if (stored.failed) {
-      if (stored.on_fail == "ignore") {
-      } else if (stored.on_fail == "block") {
+    if (stored.failed && on_fail != "ignore") {
+      if (on_fail == "block") {
         rsc->blocked = true;
         rsc->managed = false;
         rsc->failed = true;
-      } else if (stored.on_fail == "fence") {
+      } else if (on_fail == "fence") {
         FenceNode(node, absl::StrCat(rsc->id, " failed there"));
         rsc->failed = true;
-      } else if (stored.on_fail == "standby") {
+      } else if (on_fail == "standby") {
         node->standby = true;
         node->standby_onfail = true;
         rsc->failed = true;
-      } else if (stored.on_fail == "stop") {
+      } else if (on_fail == "stop") {
         rsc->failed = true;
         rsc->target_role = Role::kStopped;
+      } else if (on_fail == "migrate") {
+        rsc->banned.insert(node);
+        rsc->failed = true;
+      } else if (on_fail == "demote") {
+        rsc->failed = true;
       } else {
         rsc->failed = true;
       }
     }
+  } else if (stored.failed && on_fail == "migrate") {
+    rsc->banned.insert(node);
   }
 }
 
@@ -681,6 +697,8 @@ void Unpacker::Histories() {
       if (node == nullptr) continue;
       bool first = node->online && !node->unclean;
       if ((pass == 0) != first) continue;
+      // Without fencing, what an offline node ran is assumed stopped.
+      if (!node->online && !ws_->options.stonith_enabled) continue;
       for (const auto& h : ns.resources) History(node, h);
     }
   }

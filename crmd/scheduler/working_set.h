@@ -84,6 +84,7 @@ struct NodeHistory {
   int fail_count = 0;
   long long last_failure = 0;
   bool pending = false;
+  bool stop_failed = false;
 };
 
 struct Action;
@@ -135,6 +136,7 @@ struct Resource {
   bool blocked = false;
   bool multiply_active = false;
   std::string orphan_history_id;
+  std::set<Node*> banned;  // -INFINITY from failures (stop failed, on-fail=migrate, hard errors)
 
   // Placement.
   std::map<Node*, int> scores;  // allowed nodes
