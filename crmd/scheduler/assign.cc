@@ -617,7 +617,6 @@ void Assigner::Distribute(Resource* clone) {
       ++allocated;
     }
   }
-  clone->children = order;
 }
 
 Node* Assigner::AssignClone(Resource* c, Node* prefer) {

@@ -206,7 +206,6 @@ void SetInstanceRoles(WorkingSet* ws, Resource* clone) {
     }
     if (inst->next_role != Role::kStopped) SetNextRole(inst, role);
   }
-  clone->children = order;
   (void)CloneOf;
 }
 

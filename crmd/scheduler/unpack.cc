@@ -416,6 +416,7 @@ Resource* Unpacker::FindForHistory(Node* node, const std::string& id) {
     if (clone == nullptr || clone->unique) return exact;
   }
   Resource* any = ws_->FindResource(base);
+  if (any == nullptr || any->orphan) any = ws_->FindResource(base + ":0");  // clone_zero()
   if (any == nullptr) return nullptr;
   Resource* clone = any;
   while (clone && !clone->IsClone()) clone = clone->parent;
