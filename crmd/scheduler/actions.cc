@@ -173,8 +173,8 @@ void ActionBuilder::Start(Resource* r, Node* node, bool optional) {
 
 void ActionBuilder::Promote(Resource* r, Node* node, bool optional) {
   bool runnable = true;
-  for (auto& a : ws_->actions) {
-    if (a.rsc == r && a.task == "start" && a.node == node && !a.runnable) runnable = false;
+  for (Action* a : r->actions) {
+    if (a->task == "start" && a->node == node && !a->runnable) runnable = false;
   }
   if (runnable) {
     Custom(r, "promote", node, optional);
@@ -334,13 +334,12 @@ void ActionBuilder::Recurring(Resource* r) {
 }
 
 bool AnyChildAction(WorkingSet* ws, Resource* r, const std::string& task, bool mandatory) {
-  for (auto& a : ws->actions) {
-    if (a.rsc == nullptr || a.task != task || a.node == nullptr) continue;
-    for (Resource* p = a.rsc->parent; p; p = p->parent) {
-      if (p == r) {
-        if (!mandatory || (!a.optional && (a.runnable || a.pseudo))) return true;
-      }
+  for (Resource* c : r->children) {
+    for (Action* a : c->actions) {
+      if (a->task != task || a->node == nullptr) continue;
+      if (!mandatory || (!a->optional && (a->runnable || a->pseudo))) return true;
     }
+    if (AnyChildAction(ws, c, task, mandatory)) return true;
   }
   return false;
 }
@@ -426,8 +425,8 @@ bool ActionBuilder::ProbeOne(Resource* r, Node* node) {
   if (Action* start = ws_->FindAction(top, "start", top == r ? nullptr : nullptr)) {
     ws_->Order(probe, start, kOrderOptional);
   }
-  for (auto& a : ws_->actions) {
-    if (a.rsc == r && a.task == "start") ws_->Order(probe, &a, kOrderOptional);
+  for (Action* a : std::vector<Action*>(r->actions)) {
+    if (a->task == "start") ws_->Order(probe, a, kOrderOptional);
   }
   return true;
 }
@@ -451,18 +450,17 @@ bool AnyManaged(const std::vector<Resource*>& rs) {
 void ActionBuilder::OrderVsFence(Action* fence, Node* target) {
   ForEachResource(ws_->resources, [&](Resource* r) {
     if (!r->IsPrimitive() || !r->managed) return;
-    for (auto& a : ws_->actions) {
-      if (a.rsc != r) continue;
-      if ((a.task == "start" || a.task == "promote") && r->requires_ == "fencing") {
-        ws_->Order(fence, &a, kOrderOptional);
-      } else if (a.task == "start" && r->requires_ == "quorum" && a.node == target) {
-        ws_->Order(fence, &a, kOrderOptional | kOrderRunnableLeft);
+    for (Action* a : r->actions) {
+      if ((a->task == "start" || a->task == "promote") && r->requires_ == "fencing") {
+        ws_->Order(fence, a, kOrderOptional);
+      } else if (a->task == "start" && r->requires_ == "quorum" && a->node == target) {
+        ws_->Order(fence, a, kOrderOptional | kOrderRunnableLeft);
       }
-      if ((a.task == "stop" || a.task == "demote") && a.node == target) {
-        a.pseudo = true;
-        a.runnable = true;
-        a.extra["implied_by_fencing"] = "1";
-        ws_->Order(fence, &a, kOrderOptional);
+      if ((a->task == "stop" || a->task == "demote") && a->node == target) {
+        a->pseudo = true;
+        a->runnable = true;
+        a->extra["implied_by_fencing"] = "1";
+        ws_->Order(fence, a, kOrderOptional);
       }
     }
   });
@@ -496,12 +494,15 @@ void ActionBuilder::Fencing() {
     } else if (node->online && node->shutdown && !node->remote) {
       Action* down = Custom(nullptr, "do_shutdown", node, false);
       down->runnable = true;
-      for (auto& a : ws_->actions) {
-        if (a.task == "stop" && a.node == node && a.rsc && (a.rsc->managed || a.rsc->blocked)) {
-          a.optional = false;
-          ws_->Order(&a, down, kOrderOptional | kOrderRunnableLeft);
+      ForEachResource(ws_->resources, [&](Resource* r) {
+        if (!(r->managed || r->blocked)) return;
+        for (Action* a : r->actions) {
+          if (a->task == "stop" && a->node == node) {
+            a->optional = false;
+            ws_->Order(a, down, kOrderOptional | kOrderRunnableLeft);
+          }
         }
-      }
+      });
     }
   }
   if (dc_fence && previous) ws_->Order(previous, dc_fence, kOrderOptional);
@@ -511,25 +512,22 @@ void ActionBuilder::Fencing() {
 
 void ActionBuilder::PrimitiveInternal(Resource* r) {
   if (!r->managed) return;
-  for (auto& stop : ws_->actions) {
-    if (stop.rsc != r || stop.task != "stop") continue;
-    for (auto& start : ws_->actions) {
-      if (start.rsc != r || start.task != "start") continue;
-      ws_->Order(&stop, &start, kOrderOptional | kOrderImpliesThen | kOrderRestart);
+  auto of = [&](const char* task) {
+    std::vector<Action*> v;
+    for (Action* a : r->actions) {
+      if (a->task == task && a->interval_ms == 0) v.push_back(a);
     }
+    return v;
+  };
+  for (Action* stop : of("stop")) {
+    for (Action* start : of("start")) ws_->Order(stop, start, kOrderOptional | kOrderImpliesThen | kOrderRestart);
   }
   if (InPromotable(r) || r->role > Role::kUnpromoted) {
-    for (auto& d : ws_->actions) {
-      if (d.rsc != r || d.task != "demote") continue;
-      for (auto& s : ws_->actions) {
-        if (s.rsc == r && s.task == "stop") ws_->Order(&d, &s, kOrderImpliesFirst);
-      }
+    for (Action* d : of("demote")) {
+      for (Action* s : of("stop")) ws_->Order(d, s, kOrderImpliesFirst);
     }
-    for (auto& s : ws_->actions) {
-      if (s.rsc != r || s.task != "start") continue;
-      for (auto& p : ws_->actions) {
-        if (p.rsc == r && p.task == "promote") ws_->Order(&s, &p, kOrderRunnableLeft);
-      }
+    for (Action* s : of("start")) {
+      for (Action* p : of("promote")) ws_->Order(s, p, kOrderRunnableLeft);
     }
   }
 }
@@ -540,8 +538,8 @@ std::vector<Action*> ActionsFor(WorkingSet* ws, Resource* r, const std::string& 
     if (Action* a = ws->FindAction(r, task, nullptr)) out.push_back(a);
     return out;
   }
-  for (auto& a : ws->actions) {
-    if (a.rsc == r && a.task == task && a.interval_ms == 0) out.push_back(&a);
+  for (Action* a : r->actions) {
+    if (a->task == task && a->interval_ms == 0) out.push_back(a);
   }
   return out;
 }

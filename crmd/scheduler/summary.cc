@@ -30,9 +30,9 @@ class SummaryWriter {
  private:
   const Action* Find(const baton::scheduler::Resource* r, const std::string& task, const Node* node,
                      bool any_node) const {
-    for (const Action& a : ws_.actions) {
-      if (a.rsc != r || a.task != task || a.interval_ms != 0) continue;
-      if (any_node || a.node == node) return &a;
+    for (const Action* a : r->actions) {
+      if (a->task != task || a->interval_ms != 0) continue;
+      if (any_node || a->node == node) return a;
     }
     return nullptr;
   }

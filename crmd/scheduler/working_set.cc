@@ -78,31 +78,29 @@ Node* WorkingSet::FindNodeById(const std::string& id) {
 Resource* WorkingSet::FindResource(const std::string& id) {
   auto it = by_id_.find(id);
   if (it != by_id_.end()) return it->second;
-  for (auto& r : all_resources) {
-    if (r->id == id) {
-      by_id_[id] = r.get();
-      return r.get();
-    }
+  if (indexed_ != all_resources.size()) {
+    // Ids are set after NewResource(), so index lazily on a miss.
+    by_id_.clear();
+    for (auto& r : all_resources) by_id_.emplace(r->id, r.get());
+    indexed_ = all_resources.size();
+    it = by_id_.find(id);
+    if (it != by_id_.end()) return it->second;
   }
   return nullptr;
 }
 
 Resource* WorkingSet::NewResource() {
   all_resources.push_back(std::make_unique<Resource>());
-  by_id_.clear();
   return all_resources.back().get();
 }
 
-namespace {
-std::string ActionIndexKey(const Resource* rsc, const std::string& task, const Node* node, long long interval) {
-  return absl::StrCat(rsc ? rsc->id : "", "|", task, "|", node ? node->name : "", "|", interval);
-}
-}  // namespace
-
 Action* WorkingSet::FindAction(const Resource* rsc, const std::string& task, const Node* node,
                                long long interval_ms) {
-  auto it = action_index_.find(ActionIndexKey(rsc, task, node, interval_ms));
-  return it == action_index_.end() ? nullptr : it->second;
+  const std::vector<Action*>& list = rsc ? rsc->actions : node_actions_;
+  for (Action* a : list) {
+    if (a->node == node && a->interval_ms == interval_ms && a->task == task) return a;
+  }
+  return nullptr;
 }
 
 Action* WorkingSet::NewAction(Resource* rsc, const std::string& task, Node* node, bool optional,
@@ -119,7 +117,8 @@ Action* WorkingSet::NewAction(Resource* rsc, const std::string& task, Node* node
   a.optional = optional;
   a.interval_ms = interval_ms;
   a.key = absl::StrCat(rsc ? rsc->id : "", "_", task, "_", interval_ms);
-  action_index_.emplace(ActionIndexKey(rsc, task, node, interval_ms), &a);
+  if (rsc) rsc->actions.push_back(&a);
+  else node_actions_.push_back(&a);
   return &a;
 }
 

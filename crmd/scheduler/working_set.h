@@ -150,6 +150,7 @@ struct Resource {
   std::vector<Colocation*> this_with;  // colocations where this is the dependent
   std::vector<Colocation*> with_this;  // colocations where this is the primary
   std::vector<Location*> locations;
+  std::vector<Action*> actions;  // this resource's actions, in creation order
 
   bool IsClone() const { return kind == Kind::kClone; }
   bool IsGroup() const { return kind == Kind::kGroup; }
@@ -298,7 +299,8 @@ class WorkingSet {
  private:
   const cib::Cib& cib_;
   std::map<std::string, Resource*> by_id_;
-  std::multimap<std::string, Action*> action_index_;
+  size_t indexed_ = 0;  // all_resources indexed into by_id_ so far
+  std::vector<Action*> node_actions_;  // actions without a resource
 };
 
 // Depth-first iteration over a resource tree (parents before children).
