@@ -672,12 +672,27 @@ void ActionBuilder::Constraints() {
     }
     if (!o.first_any.empty()) {
       // require-all=false: any one of the first set will do.
-      Action* pseudo = ws_->NewAction(nullptr, o.one_or_more_id, nullptr, false);
+      Action* pseudo = ws_->NewAction(nullptr, o.one_or_more_id, nullptr, true);
       pseudo->pseudo = true;
+      pseudo->extra["print_always"] = "1";
       pseudo->extra["one_or_more"] = "1";
       for (Resource* f : o.first_any) {
         std::string task = f->IsPrimitive() ? o.first_task : Completed(o.first_task);
         for (Action* fa : ActionsFor(ws_, f, task)) ws_->Order(fa, pseudo, kOrderOneOrMore);
+      }
+      for (Action* t : ActionsFor(ws_, o.then, o.then_task)) ws_->Order(pseudo, t, fwd | kOrderRunnableLeft, o.id);
+      continue;
+    }
+    if (o.clone_min > 0) {
+      // Each instance's first action feeds a pseudo action that is runnable
+      // once clone_min of them are.
+      Action* pseudo = ws_->NewAction(nullptr, absl::StrCat("clone-one-or-more:", o.id), nullptr, true);
+      pseudo->pseudo = true;
+      pseudo->extra["print_always"] = "1";
+      pseudo->extra["one_or_more"] = std::to_string(o.clone_min);
+      for (Resource* inst : o.first->children) {
+        std::string task = inst->IsPrimitive() ? o.first_task : Completed(o.first_task);
+        for (Action* fa : ActionsFor(ws_, inst, task)) ws_->Order(fa, pseudo, kOrderOneOrMore);
       }
       for (Action* t : ActionsFor(ws_, o.then, o.then_task)) ws_->Order(pseudo, t, fwd | kOrderRunnableLeft, o.id);
       continue;
@@ -887,11 +902,12 @@ bool ActionBuilder::Propagate() {
     // one-or-more pseudo actions: runnable while any of their inputs is.
     for (Action& a : ws_->actions) {
       if (!a.extra.count("one_or_more") || !a.runnable) continue;
-      bool any = false;
+      int needed = std::max(1, std::atoi(a.extra["one_or_more"].c_str()));
+      int runnable = 0;
       for (const Ordering* o : a.before) {
-        if ((o->flags & kOrderOneOrMore) && EffectiveRunnable(o->first)) any = true;
+        if ((o->flags & kOrderOneOrMore) && EffectiveRunnable(o->first)) ++runnable;
       }
-      if (!any) {
+      if (runnable < needed) {
         a.runnable = false;
         changed = true;
       }

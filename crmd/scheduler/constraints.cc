@@ -230,6 +230,12 @@ class ConstraintUnpacker {
       for (Resource* f : Expand(Get(c.attrs, "first"))) {
         for (Resource* t : Expand(Get(c.attrs, "then"))) {
           NewOrder(c.id, f, Get(c.attrs, "first-action"), t, Get(c.attrs, "then-action"), kind, symmetrical);
+          if (!f->IsClone()) continue;
+          // clone-min (or the older require-all=false): enough instances of
+          // the first clone will do.
+          int min = ScoreOrZero(Get(f->meta, "clone-min", "0"));
+          if (min <= 0 && !IsTrue(Get(c.attrs, "require-all", "true"))) min = 1;
+          if (min > 0) ws_->orders.back().clone_min = min;
         }
       }
       return;

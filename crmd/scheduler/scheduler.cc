@@ -19,7 +19,7 @@ absl::StatusOr<std::unique_ptr<WorkingSet>> Schedule(const cib::Cib& cib, long l
 
 bool InGraph(const Action& a) {
   if (!a.runnable) return false;
-  if (a.optional) return false;
+  if (a.optional && !a.extra.count("print_always")) return false;
   if (a.pseudo || a.task == "stonith" || a.task == "do_shutdown") return true;
   if (a.rsc && !a.rsc->managed && a.task != "monitor" && a.task != "cancel") return false;
   if (a.node == nullptr) return false;

@@ -377,6 +377,16 @@ bool ActiveOn(Resource* r, Node* n) {
   return false;
 }
 
+void CollectLocations(Resource* r, std::vector<Node*>* out) {
+  if (r->IsPrimitive()) {
+    for (Node* n : r->running_on) {
+      if (std::find(out->begin(), out->end(), n) == out->end()) out->push_back(n);
+    }
+    return;
+  }
+  for (Resource* c : r->children) CollectLocations(c, out);
+}
+
 bool ActiveAnywhere(Resource* r) {
   if (r->IsPrimitive()) return !r->running_on.empty();
   for (Resource* c : r->children) {
@@ -422,23 +432,33 @@ Resource* Unpacker::FindForHistory(Node* node, const std::string& id) {
   while (clone && !clone->IsClone()) clone = clone->parent;
   if (clone == nullptr) return nullptr;
   if (clone->unique) return nullptr;  // unique instance beyond clone-max: orphan
-  // Anonymous clone: an instance already active or known here, else the
-  // first instance that is inactive and not yet known here.
+  // Anonymous clone (find_anonymous_clone): instance numbers in the history
+  // are ignored. An instance active only here takes the entry, unless that
+  // member already has one here; otherwise the first inactive instance.
+  Resource* found = nullptr;
+  Resource* inactive = nullptr;
+  bool skip_inactive = false;
   for (Resource* inst : clone->children) {
-    if (ActiveOn(inst, node)) {
-      Resource* p = FindPrimitive(inst, base);
-      if (p && p->HistoryOn(node) == nullptr) return p;
+    std::vector<Node*> locations;
+    CollectLocations(inst, &locations);
+    if (!locations.empty()) {
+      if (locations.size() == 1 && locations[0] == node) {
+        Resource* p = FindPrimitive(inst, base);
+        if (p && !p->running_on.empty()) {
+          skip_inactive = true;
+          continue;
+        }
+        if (p) {
+          found = p;
+          break;
+        }
+      }
+    } else if (inactive == nullptr && !inst->blocked) {
+      inactive = FindPrimitive(inst, base);
     }
   }
-  for (Resource* inst : clone->children) {
-    Resource* p = FindPrimitive(inst, base);
-    if (p && p->HistoryOn(node) == nullptr && KnownOn(inst, node) && !ActiveAnywhere(inst)) return p;
-  }
-  for (Resource* inst : clone->children) {
-    if (ActiveAnywhere(inst) || KnownOn(inst, node)) continue;
-    return FindPrimitive(inst, base);
-  }
-  return nullptr;
+  if (found == nullptr && !skip_inactive) found = inactive;
+  return found;
 }
 
 Resource* Unpacker::MakeOrphan(const cib::ResourceHistory& h) {

@@ -239,6 +239,7 @@ struct OrderConstraint {
   // Set orderings with require-all=false go through a pseudo action.
   std::vector<Resource*> first_any;  // non-empty: one-or-more of these
   std::string one_or_more_id;
+  int clone_min = 0;  // first is a clone and this many instances must run first
 };
 
 enum class NoQuorumPolicy { kStop, kFreeze, kIgnore, kDemote, kSuicide };
