@@ -638,6 +638,36 @@ std::vector<Action*> ActionBuilder::ActionsOf(Resource* r, const std::string& ta
 
 void ActionBuilder::LinkOrder(Resource* first, const std::string& ftask, Resource* then, const std::string& ttask,
                               unsigned flags, const std::string& id, bool create_first) {
+  bool stopping = ftask == "stop" || ftask == "demote";
+  if (first->IsClone() && then->IsClone() && (stopping ? first->interleave : then->interleave)) {
+    // Interleaved clones: each instance waits only for the instance of the
+    // first clone on its own node.
+    for (Resource* t : then->children) {
+      Node* where = stopping ? (t->running_on.empty() ? nullptr : t->running_on[0]) : t->assigned;
+      Resource* match = nullptr;
+      for (Resource* f : first->children) {
+        if (where == nullptr) break;
+        bool here = stopping ? std::find(f->running_on.begin(), f->running_on.end(), where) != f->running_on.end()
+                             : f->assigned == where;
+        if (here) {
+          match = f;
+          break;
+        }
+      }
+      std::vector<Action*> thens = ActionsFor(ws_, t, ttask);
+      if (match == nullptr) {
+        if (where != nullptr && (flags & (kOrderImpliesThen | kOrderRunnableLeft)) && !stopping) {
+          for (Action* a : thens) a->runnable = false;
+        }
+        continue;
+      }
+      std::string ft = match->IsPrimitive() ? ftask : Completed(ftask);
+      for (Action* f : ActionsFor(ws_, match, ft)) {
+        for (Action* a : thens) ws_->Order(f, a, flags, id);
+      }
+    }
+    return;
+  }
   std::string first_task = first->IsPrimitive() ? ftask : Completed(ftask);
   std::vector<Action*> firsts = ActionsFor(ws_, first, first_task);
   if (firsts.empty()) {
