@@ -1,10 +1,14 @@
 // Pacemaker CIB XML <-> baton::cib::Cib.
 #include "crmd/cib/cib_xml.h"
 
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <set>
 #include <sstream>
 #include <unordered_map>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -13,24 +17,62 @@
 namespace baton::cib {
 namespace {
 
+// Rules nest (and<or<...>>) but not this deep in any real CIB; the limit
+// keeps the recursive descent within the stack whatever the input.
+constexpr int kMaxRuleDepth = 64;
+// id-refs copy the element they name; a chain of elements that each refer to
+// the next twice doubles at each step (a "billion laughs"). Reading stops once
+// the copies add up to this many elements.
+constexpr size_t kMaxIdRefElements = 100000;
+
+// Line number (1-based) of a byte offset into `text`, by binary search over
+// the offsets of its line breaks.
+class LineIndex {
+ public:
+  explicit LineIndex(std::string_view text) {
+    for (size_t i = 0; i < text.size(); ++i) {
+      if (text[i] == '\n') breaks_.push_back(i);
+    }
+  }
+  int LineOf(ptrdiff_t offset) const {
+    if (offset < 0) return 0;
+    auto before = std::lower_bound(breaks_.begin(), breaks_.end(), static_cast<size_t>(offset));
+    return static_cast<int>(before - breaks_.begin()) + 1;
+  }
+
+ private:
+  std::vector<size_t> breaks_;
+};
+
+// Calls fn on every element below `root`, in document order. Iterative:
+// documents may nest deeper than the stack would allow recursion.
+template <typename Fn>
+void ForEachElementBelow(const pugi::xml_node& root, Fn fn) {
+  pugi::xml_node n = root.first_child();
+  while (n) {
+    if (n.type() == pugi::node_element) fn(n);
+    if (n.first_child()) {
+      n = n.first_child();
+      continue;
+    }
+    while (n != root && !n.next_sibling()) n = n.parent();
+    if (n == root) break;
+    n = n.next_sibling();
+  }
+}
+
 // Parsing state: the document text (for line numbers) and an index of every
 // element with an id (for id-ref resolution).
 class Importer {
  public:
-  explicit Importer(std::string_view text) : text_(text) {}
+  explicit Importer(std::string_view text) : lines_(text) {}
 
   absl::StatusOr<Cib> Run(const pugi::xml_document& doc);
 
  private:
-  int LineOf(const pugi::xml_node& n) const {
-    ptrdiff_t off = n.offset_debug();
-    if (off < 0) return 0;
-    int line = 1;
-    for (ptrdiff_t i = 0; i < off && i < static_cast<ptrdiff_t>(text_.size()); ++i) {
-      if (text_[i] == '\n') ++line;
-    }
-    return line;
-  }
+  // The input is parsed as UTF-8 (no re-encoding), so pugixml's offsets are
+  // offsets into the text.
+  int LineOf(const pugi::xml_node& n) const { return lines_.LineOf(n.offset_debug()); }
 
   std::string Where(const pugi::xml_node& n) const {
     std::string s = absl::StrCat("line ", LineOf(n), ": <", n.name());
@@ -38,23 +80,34 @@ class Importer {
     return s + ">";
   }
 
+  // "line 3: unknown element <bogus> in <primitive id='a'> (line 2)": the line
+  // of the element that is wrong comes first.
   absl::Status Unknown(const pugi::xml_node& parent, const pugi::xml_node& child) const {
-    return absl::InvalidArgumentError(
-        absl::StrCat(Where(parent), ": unknown element <", child.name(), "> at line ", LineOf(child)));
+    std::string in = Where(parent);
+    in.erase(0, in.find('<'));
+    return absl::InvalidArgumentError(absl::StrCat("line ", LineOf(child), ": unknown element <", child.name(),
+                                                   "> in ", in, " (line ", LineOf(parent), ")"));
   }
 
   absl::Status Missing(const pugi::xml_node& n, const char* attr) const {
     return absl::InvalidArgumentError(absl::StrCat(Where(n), ": missing attribute '", attr, "'"));
   }
 
-  // Follows an id-ref to the element it names (of the same tag).
-  absl::StatusOr<pugi::xml_node> Deref(const pugi::xml_node& n) const {
+  // Follows an id-ref to the element it names (of the same tag), counting
+  // the elements so copied against kMaxIdRefElements.
+  absl::StatusOr<pugi::xml_node> Deref(const pugi::xml_node& n) {
     const char* ref = n.attribute("id-ref").as_string(nullptr);
     if (ref == nullptr) return n;
     auto it = ids_.find(ref);
     if (it == ids_.end() || std::string(it->second.name()) != n.name()) {
       return absl::InvalidArgumentError(
           absl::StrCat(Where(n), ": id-ref '", ref, "' names no <", n.name(), ">"));
+    }
+    idref_elements_ += 1;
+    ForEachElementBelow(it->second, [&](const pugi::xml_node&) { ++idref_elements_; });
+    if (idref_elements_ > kMaxIdRefElements) {
+      return absl::InvalidArgumentError(absl::StrCat(Where(n), ": id-ref '", ref, "': id-refs copy more than ",
+                                                     kMaxIdRefElements, " elements in all"));
     }
     return it->second;
   }
@@ -71,15 +124,13 @@ class Importer {
     return out.str();
   }
 
-  void Index(const pugi::xml_node& n) {
-    for (auto c : n.children()) {
-      if (c.type() != pugi::node_element) continue;
+  void Index(const pugi::xml_node& root) {
+    ForEachElementBelow(root, [&](const pugi::xml_node& c) {
       if (const char* id = c.attribute("id").as_string(nullptr)) ids_.emplace(id, c);
-      Index(c);
-    }
+    });
   }
 
-  absl::StatusOr<Rule> ParseRule(const pugi::xml_node& in);
+  absl::StatusOr<Rule> ParseRule(const pugi::xml_node& in, int depth = 0);
   absl::StatusOr<Expression> ParseExpression(const pugi::xml_node& n);
   absl::StatusOr<NvSet> ParseNvSet(const pugi::xml_node& in);
   absl::Status ParseNvSets(const pugi::xml_node& parent, const char* tag, std::vector<NvSet>* out);
@@ -90,8 +141,9 @@ class Importer {
   absl::StatusOr<NodeState> ParseNodeState(const pugi::xml_node& n);
   absl::Status ParseStatus(const pugi::xml_node& n, Cib* cib);
 
-  std::string_view text_;
+  LineIndex lines_;
   std::unordered_map<std::string, pugi::xml_node> ids_;
+  size_t idref_elements_ = 0;
 };
 
 bool IsElement(const pugi::xml_node& n) { return n.type() == pugi::node_element; }
@@ -120,7 +172,12 @@ absl::StatusOr<Expression> Importer::ParseExpression(const pugi::xml_node& n) {
   return e;
 }
 
-absl::StatusOr<Rule> Importer::ParseRule(const pugi::xml_node& in) {
+absl::StatusOr<Rule> Importer::ParseRule(const pugi::xml_node& in, int depth) {
+  // A rule that names an enclosing rule by id-ref would recurse for ever.
+  if (depth >= kMaxRuleDepth) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(Where(in), ": rules nested more than ", kMaxRuleDepth, " deep (an id-ref loop?)"));
+  }
   auto deref = Deref(in);
   if (!deref.ok()) return deref.status();
   const pugi::xml_node& n = *deref;
@@ -134,7 +191,7 @@ absl::StatusOr<Rule> Importer::ParseRule(const pugi::xml_node& in) {
     if (!IsElement(c)) continue;
     std::string ct = c.name();
     if (ct == "rule") {
-      auto sub = ParseRule(c);
+      auto sub = ParseRule(c, depth + 1);
       if (!sub.ok()) return sub.status();
       r.rules.push_back(std::move(*sub));
     } else if (ct == "expression" || ct == "date_expression" || ct == "rsc_expression" ||
@@ -724,6 +781,25 @@ void WriteStatus(pugi::xml_node root, const Cib& cib) {
 
 // ---- validation -----------------------------------------------------------
 
+// Error messages quote names and values from the input, which may hold line
+// breaks or other control characters (an id of "a&#10;b"). Errors are one line
+// (the CLI prints them as such), so those characters are shown escaped.
+absl::Status OneLine(const absl::Status& st) {
+  if (st.ok()) return st;
+  std::string msg;
+  for (char ch : st.message()) {
+    auto u = static_cast<unsigned char>(ch);
+    if (u < 0x20 || u == 0x7f) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      msg += ch == '\n' ? std::string("\\n") : ch == '\r' ? std::string("\\r") : ch == '\t' ? std::string("\\t")
+             : std::string{'\\', 'x', kHex[u >> 4], kHex[u & 15]};
+    } else {
+      msg += ch;
+    }
+  }
+  return absl::Status(st.code(), msg);
+}
+
 void CollectResourceIds(const std::vector<Resource>& rs, std::set<std::string>* out) {
   for (const auto& r : rs) {
     out->insert(r.id);
@@ -731,47 +807,7 @@ void CollectResourceIds(const std::vector<Resource>& rs, std::set<std::string>* 
   }
 }
 
-}  // namespace
-
-absl::StatusOr<Cib> ParseCibXml(std::string_view xml) {
-  pugi::xml_document doc;
-  pugi::xml_parse_result res = doc.load_buffer(xml.data(), xml.size(), pugi::parse_default);
-  if (!res) {
-    int line = 1;
-    for (ptrdiff_t i = 0; i < res.offset && i < static_cast<ptrdiff_t>(xml.size()); ++i) {
-      if (xml[i] == '\n') ++line;
-    }
-    return absl::InvalidArgumentError(absl::StrCat("line ", line, ": malformed XML: ", res.description()));
-  }
-  Importer imp(xml);
-  return imp.Run(doc);
-}
-
-absl::StatusOr<Cib> ReadCibFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot open"));
-  std::stringstream buf;
-  buf << in.rdbuf();
-  auto cib = ParseCibXml(buf.str());
-  if (!cib.ok()) return absl::Status(cib.status().code(), absl::StrCat(path, ": ", cib.status().message()));
-  return cib;
-}
-
-std::string WriteCibXml(const Cib& cib) {
-  pugi::xml_document doc;
-  auto root = doc.append_child("cib");
-  root.append_attribute("admin_epoch") = std::to_string(cib.version.admin_epoch).c_str();
-  root.append_attribute("epoch") = std::to_string(cib.version.epoch).c_str();
-  root.append_attribute("num_updates") = std::to_string(cib.version.num_updates).c_str();
-  SetAttrs(root, cib.attrs);
-  WriteConfiguration(root, cib.configuration);
-  WriteStatus(root, cib);
-  std::ostringstream out;
-  doc.save(out, "  ", pugi::format_indent | pugi::format_no_declaration);
-  return out.str();
-}
-
-absl::Status Validate(const Cib& cib) {
+absl::Status ValidateImpl(const Cib& cib) {
   const Configuration& c = cib.configuration;
   std::set<std::string> rsc_ids;
   CollectResourceIds(c.resources, &rsc_ids);
@@ -804,5 +840,49 @@ absl::Status Validate(const Cib& cib) {
   }
   return absl::OkStatus();
 }
+
+}  // namespace
+
+absl::StatusOr<Cib> ParseCibXml(std::string_view xml) {
+  pugi::xml_document doc;
+  pugi::xml_parse_result res = doc.load_buffer(xml.data(), xml.size(), pugi::parse_default);
+  if (!res) {
+    int line = 1;
+    for (ptrdiff_t i = 0; i < res.offset && i < static_cast<ptrdiff_t>(xml.size()); ++i) {
+      if (xml[i] == '\n') ++line;
+    }
+    return absl::InvalidArgumentError(absl::StrCat("line ", line, ": malformed XML: ", res.description()));
+  }
+  Importer imp(xml);
+  auto cib = imp.Run(doc);
+  if (!cib.ok()) return OneLine(cib.status());
+  return cib;
+}
+
+absl::StatusOr<Cib> ReadCibFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot open"));
+  std::stringstream buf;
+  buf << in.rdbuf();
+  auto cib = ParseCibXml(buf.str());
+  if (!cib.ok()) return absl::Status(cib.status().code(), absl::StrCat(path, ": ", cib.status().message()));
+  return cib;
+}
+
+std::string WriteCibXml(const Cib& cib) {
+  pugi::xml_document doc;
+  auto root = doc.append_child("cib");
+  root.append_attribute("admin_epoch") = std::to_string(cib.version.admin_epoch).c_str();
+  root.append_attribute("epoch") = std::to_string(cib.version.epoch).c_str();
+  root.append_attribute("num_updates") = std::to_string(cib.version.num_updates).c_str();
+  SetAttrs(root, cib.attrs);
+  WriteConfiguration(root, cib.configuration);
+  WriteStatus(root, cib);
+  std::ostringstream out;
+  doc.save(out, "  ", pugi::format_indent | pugi::format_no_declaration);
+  return out.str();
+}
+
+absl::Status Validate(const Cib& cib) { return OneLine(ValidateImpl(cib)); }
 
 }  // namespace baton::cib

@@ -210,6 +210,8 @@ void ActionBuilder::PrimitiveActions(Resource* r) {
   bool moving = current && assigned && current != assigned && r->next_role >= Role::kStarted;
   if (moving) need_stop = true;
   if (r->multiply_active) need_stop = true;
+  bool changed = current && r->definition_changed.count(current) && !moving;
+  if (changed) need_stop = true;
   if (!moving) {
     if (r->failed) {
       need_stop = true;
@@ -246,6 +248,11 @@ void ActionBuilder::PrimitiveActions(Resource* r) {
     if (next == Role::kUnknown) break;
     Transition(r, role, next, assigned, false);
     role = next;
+  }
+  if (changed) {
+    if (Action* start = ws_->FindAction(r, "start", assigned)) start->reason = "resource definition change";
+  } else if (r->reload && current && current == assigned && !need_stop && r->next_role >= Role::kStarted) {
+    Custom(r, "reload-agent", current, false);
   }
   Recurring(r);
 }

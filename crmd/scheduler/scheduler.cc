@@ -1,15 +1,77 @@
 #include "crmd/scheduler/scheduler.h"
 
+#include <sstream>
+
 #include "crmd/scheduler/actions.h"
 #include "crmd/scheduler/assign.h"
 #include "crmd/scheduler/constraints.h"
+#include "crmd/scheduler/digest.h"
 #include "crmd/scheduler/unpack.h"
 
 namespace baton::scheduler {
 
+namespace {
+
+// The instance attributes configured on the <op> for task/interval.
+std::map<std::string, std::string> OpParams(const Resource* r, const std::string& task, long long interval) {
+  std::map<std::string, std::string> out;
+  for (const cib::Operation* op : r->ops) {
+    if (op->name != task || ParseIntervalMs(op->interval).value_or(-1) != interval) continue;
+    for (const auto& set : op->instance) {
+      for (const auto& p : set.pairs) {
+        if (p.value && !out.count(p.name)) out[p.name] = *p.value;
+      }
+    }
+  }
+  return out;
+}
+
+// Compares the recorded digests of a resource's active operations with its
+// configuration (pcmk__check_action_config, for non-recurring operations).
+void CheckDigests(WorkingSet* ws) {
+  ForEachResource(ws->resources, [&](Resource* r) {
+    if (!r->IsPrimitive() || r->orphan) return;
+    for (const NodeHistory& h : r->history) {
+      if (h.role <= Role::kStopped || !h.node->online) continue;
+      int start = -1;
+      for (size_t i = 0; i < h.ops.size(); ++i) {
+        const OpEntry& op = h.ops[i];
+        if ((op.task == "start" || op.task == "migrate_from") && op.status == 0) start = static_cast<int>(i);
+      }
+      if (start < 0) continue;
+      for (size_t i = start; i < h.ops.size(); ++i) {
+        const OpEntry& op = h.ops[i];
+        if (op.interval_ms != 0 || op.op_digest.empty()) continue;
+        if (op.task != "start" && op.task != "promote" && op.task != "migrate_from") continue;
+        std::map<std::string, std::string> extra = OpParams(r, op.task, 0);
+        std::map<std::string, std::string> params = r->params;
+        for (const auto& [k, v] : extra) params[k] = v;
+        if (ParametersDigest(params) == op.op_digest) continue;
+        bool restart = !extra.empty() || op.restart_digest.empty();
+        if (!restart) {
+          std::string force = op.record ? cib::Get(op.record->attrs, "op-force-restart") : "";
+          std::map<std::string, std::string> subset;
+          std::string word;
+          std::istringstream in(force);
+          while (in >> word) {
+            auto it = params.find(word);
+            if (it != params.end()) subset[word] = it->second;
+          }
+          restart = ParametersDigest(subset) != op.restart_digest;
+        }
+        if (restart) r->definition_changed.insert(h.node);
+        else r->reload = true;
+      }
+    }
+  });
+}
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<WorkingSet>> Schedule(const cib::Cib& cib, long long now) {
   auto ws = std::make_unique<WorkingSet>(cib);
   if (auto st = Unpack(ws.get(), now); !st.ok()) return st;
+  CheckDigests(ws.get());
   UnpackConstraints(ws.get());
   ApplyNodeCriteria(ws.get());
   AssignResources(ws.get());

@@ -85,6 +85,10 @@ class SummaryWriter {
       return need_role ? absl::StrCat(RoleName(ro), " ", n->name) : n->name;
     };
     if (role == next_role) {
+      if (r->reload && current && current == next && (start == nullptr || start->optional)) {
+        Line("Reload", r, with_role(role, current), start, nullptr);
+        return;
+      }
       if (start == nullptr || start->optional) {
         if (demote && promote && !demote->optional && !promote->optional) {
           Line("Re-promote", r, with_role(role, current ? current : next), promote, demote);

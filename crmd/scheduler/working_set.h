@@ -136,7 +136,9 @@ struct Resource {
   bool blocked = false;
   bool multiply_active = false;
   std::string orphan_history_id;
-  std::set<Node*> banned;  // -INFINITY from failures (stop failed, on-fail=migrate, hard errors)
+  std::set<Node*> banned;
+  std::set<Node*> definition_changed;  // recorded op-digest differs: restart here
+  bool reload = false;                 // only reloadable parameters changed  // -INFINITY from failures (stop failed, on-fail=migrate, hard errors)
 
   // Placement.
   std::map<Node*, int> scores;  // allowed nodes
