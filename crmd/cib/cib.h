@@ -16,6 +16,14 @@
 
 namespace baton::cib {
 
+// Where a part was read from: its line in the CIB XML, 0 for a part made in
+// code. Validate() names it in its errors. It is not part of the value: any
+// two compare equal, so a CIB written out and read back equals the original.
+struct SourceLine {
+  int line = 0;
+  bool operator==(const SourceLine&) const { return true; }
+};
+
 // A name/value pair (nvpair). `value` is absent for an nvpair without one.
 struct NvPair {
   std::string id;
@@ -90,6 +98,7 @@ struct Resource {
   std::vector<Operation> ops;
   std::vector<Resource> children;
   std::string raw_xml;  // bundles: kept verbatim until the scheduler models them
+  SourceLine source;
   bool operator==(const Resource&) const = default;
 };
 
@@ -121,6 +130,7 @@ struct Constraint {
   std::map<std::string, std::string> attrs;
   std::vector<ResourceSet> sets;
   std::vector<Rule> rules;  // location only
+  SourceLine source;
   bool operator==(const Constraint&) const = default;
 };
 

@@ -17,8 +17,12 @@
 namespace baton::cib {
 namespace {
 
+// Elements may nest this deep below <cib>, as in libxml2 (Pacemaker's XML
+// parser) without XML_PARSE_HUGE. Deeper documents are refused: writing them
+// out indented would take space quadratic in the depth.
+constexpr int kMaxDepth = 256;
 // Rules nest (and<or<...>>) but not this deep in any real CIB; the limit
-// keeps the recursive descent within the stack whatever the input.
+// keeps the recursive descent within the stack when id-refs make a loop.
 constexpr int kMaxRuleDepth = 64;
 // id-refs copy the element they name; a chain of elements that each refer to
 // the next twice doubles at each step (a "billion laughs"). Reading stops once
@@ -44,21 +48,37 @@ class LineIndex {
   std::vector<size_t> breaks_;
 };
 
-// Calls fn on every element below `root`, in document order. Iterative:
-// documents may nest deeper than the stack would allow recursion.
+// Calls fn(element, depth) on every element below `root` (its children at
+// depth 1), in document order, until fn returns false. Iterative: documents
+// may nest deeper than the stack would allow recursion.
 template <typename Fn>
 void ForEachElementBelow(const pugi::xml_node& root, Fn fn) {
   pugi::xml_node n = root.first_child();
+  int depth = 1;
   while (n) {
-    if (n.type() == pugi::node_element) fn(n);
+    if (n.type() == pugi::node_element && !fn(n, depth)) return;
     if (n.first_child()) {
       n = n.first_child();
+      ++depth;
       continue;
     }
-    while (n != root && !n.next_sibling()) n = n.parent();
+    while (n != root && !n.next_sibling()) {
+      n = n.parent();
+      --depth;
+    }
     if (n == root) break;
     n = n.next_sibling();
   }
+}
+
+// pugixml writes a carriage return in text as it is, and reading normalises
+// it to a line feed (XML end-of-line handling), so text that held "&#13;"
+// would not read back the same. Writing it as "&#13;" keeps it. This is safe
+// on pugixml's output: attribute values already escape it, names cannot hold
+// it, and CDATA never does (it was normalised when read).
+std::string EscapeCr(std::string xml) {
+  for (size_t i = xml.find('\r'); i != std::string::npos; i = xml.find('\r', i)) xml.replace(i, 1, "&#13;");
+  return xml;
 }
 
 // Parsing state: the document text (for line numbers) and an index of every
@@ -104,7 +124,10 @@ class Importer {
           absl::StrCat(Where(n), ": id-ref '", ref, "' names no <", n.name(), ">"));
     }
     idref_elements_ += 1;
-    ForEachElementBelow(it->second, [&](const pugi::xml_node&) { ++idref_elements_; });
+    ForEachElementBelow(it->second, [&](const pugi::xml_node&, int) {
+      ++idref_elements_;
+      return true;
+    });
     if (idref_elements_ > kMaxIdRefElements) {
       return absl::InvalidArgumentError(absl::StrCat(Where(n), ": id-ref '", ref, "': id-refs copy more than ",
                                                      kMaxIdRefElements, " elements in all"));
@@ -118,16 +141,55 @@ class Importer {
     return m;
   }
 
+  // An element as XML text, to be kept verbatim. Text that is only white
+  // space (from "&#9;" and the like) is left out: written out, it would be
+  // dropped when read back.
   static std::string Raw(const pugi::xml_node& n) {
+    pugi::xml_document copy;
+    copy.append_copy(n);
+    std::vector<pugi::xml_node> blank;
+    ForEachElementBelow(copy, [&](const pugi::xml_node& e, int) {
+      for (auto t : e.children()) {
+        if (t.type() == pugi::node_pcdata && std::string_view(t.value()).find_first_not_of(" \t\r\n") ==
+                                                  std::string_view::npos) {
+          blank.push_back(t);
+        }
+      }
+      return true;
+    });
+    for (auto& t : blank) t.parent().remove_child(t);
     std::ostringstream out;
-    n.print(out, "", pugi::format_raw);
-    return out.str();
+    copy.print(out, "", pugi::format_raw);
+    return EscapeCr(out.str());
   }
 
-  void Index(const pugi::xml_node& root) {
-    ForEachElementBelow(root, [&](const pugi::xml_node& c) {
+  // pugixml accepts an attribute given twice, which XML does not.
+  absl::Status DuplicateAttribute(const pugi::xml_node& n) const {
+    std::set<std::string_view> seen;
+    for (auto a : n.attributes()) {
+      if (!seen.insert(a.name()).second) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(Where(n), ": malformed XML: attribute '", a.name(), "' given twice"));
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  // Indexes the elements by id (the first of an id wins) and checks the depth
+  // and the attributes.
+  absl::Status Index(const pugi::xml_node& root) {
+    absl::Status st;
+    ForEachElementBelow(root, [&](const pugi::xml_node& c, int depth) {
+      if (depth > kMaxDepth) {
+        st = absl::InvalidArgumentError(
+            absl::StrCat(Where(c), ": elements nested more than ", kMaxDepth, " deep"));
+        return false;
+      }
+      if (st = DuplicateAttribute(c); !st.ok()) return false;
       if (const char* id = c.attribute("id").as_string(nullptr)) ids_.emplace(id, c);
+      return true;
     });
+    return st;
   }
 
   absl::StatusOr<Rule> ParseRule(const pugi::xml_node& in, int depth = 0);
@@ -278,6 +340,7 @@ absl::StatusOr<Operation> Importer::ParseOp(const pugi::xml_node& n) {
 absl::StatusOr<Resource> Importer::ParseResource(const pugi::xml_node& n) {
   Resource r;
   std::string tag = n.name();
+  r.source.line = LineOf(n);
   r.id = n.attribute("id").as_string();
   if (r.id.empty()) return Missing(n, "id");
   r.description = n.attribute("description").as_string();
@@ -342,6 +405,7 @@ absl::StatusOr<Resource> Importer::ParseResource(const pugi::xml_node& n) {
 absl::StatusOr<Constraint> Importer::ParseConstraint(const pugi::xml_node& n) {
   Constraint c;
   std::string tag = n.name();
+  c.source.line = LineOf(n);
   if (tag == "rsc_location") c.kind = Constraint::Kind::kLocation;
   else if (tag == "rsc_colocation") c.kind = Constraint::Kind::kColocation;
   else if (tag == "rsc_order") c.kind = Constraint::Kind::kOrder;
@@ -553,10 +617,11 @@ absl::StatusOr<int64_t> VersionField(const pugi::xml_node& n, const char* name) 
   if (!a) return 0;
   std::string v = a.value();
   char* end = nullptr;
+  errno = 0;
   long long x = std::strtoll(v.c_str(), &end, 10);
-  if (v.empty() || *end != '\0' || x < 0) {
+  if (v.empty() || *end != '\0' || x < 0 || errno == ERANGE) {
     return absl::InvalidArgumentError(
-        absl::StrCat("<cib>: attribute ", name, "='", v, "' is not a non-negative integer"));
+        absl::StrCat("attribute ", name, "='", v, "' is not a non-negative 64-bit integer"));
   }
   return x;
 }
@@ -567,13 +632,23 @@ absl::StatusOr<Cib> Importer::Run(const pugi::xml_document& doc) {
     return absl::InvalidArgumentError(
         absl::StrCat("line ", LineOf(root), ": root element is <", root.name(), ">, expected <cib>"));
   }
-  Index(root);
+  // pugixml reads elements and CDATA after the root element without an error.
+  for (auto c : doc.children()) {
+    if (c == root) continue;
+    if (IsElement(c)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("line ", LineOf(c), ": unknown element <", c.name(), "> outside <cib>"));
+    }
+    return absl::InvalidArgumentError(absl::StrCat("line ", LineOf(c), ": malformed XML: text outside <cib>"));
+  }
+  if (auto st = DuplicateAttribute(root); !st.ok()) return st;
+  if (auto st = Index(root); !st.ok()) return st;
   Cib cib;
   auto admin = VersionField(root, "admin_epoch");
   auto epoch = VersionField(root, "epoch");
   auto num = VersionField(root, "num_updates");
   for (auto* s : {&admin, &epoch, &num}) {
-    if (!s->ok()) return s->status();
+    if (!s->ok()) return absl::InvalidArgumentError(absl::StrCat(Where(root), ": ", s->status().message()));
   }
   cib.version = {*admin, *epoch, *num};
   cib.attrs = Attrs(root);
@@ -591,7 +666,7 @@ absl::StatusOr<Cib> Importer::Run(const pugi::xml_document& doc) {
       return Unknown(root, c);
     }
   }
-  if (!have_config) return absl::InvalidArgumentError("<cib>: no <configuration> element");
+  if (!have_config) return absl::InvalidArgumentError(absl::StrCat(Where(root), ": no <configuration> element"));
   return cib;
 }
 
@@ -807,6 +882,20 @@ void CollectResourceIds(const std::vector<Resource>& rs, std::set<std::string>* 
   }
 }
 
+// "line 12: " where the part came from XML, else "".
+std::string At(const SourceLine& where) {
+  return where.line > 0 ? absl::StrCat("line ", where.line, ": ") : std::string();
+}
+
+// The first primitive (at any depth) whose template does not exist.
+const Resource* MissingTemplate(const std::vector<Resource>& rs, const std::set<std::string>& ids) {
+  for (const auto& r : rs) {
+    if (r.kind == Resource::Kind::kPrimitive && !r.template_id.empty() && !ids.count(r.template_id)) return &r;
+    if (const Resource* m = MissingTemplate(r.children, ids)) return m;
+  }
+  return nullptr;
+}
+
 absl::Status ValidateImpl(const Cib& cib) {
   const Configuration& c = cib.configuration;
   std::set<std::string> rsc_ids;
@@ -819,24 +908,22 @@ absl::Status ValidateImpl(const Cib& cib) {
     for (const char* key : {"rsc", "with-rsc", "first", "then"}) {
       auto it = con.attrs.find(key);
       if (it != con.attrs.end() && !known(it->second)) {
-        return absl::InvalidArgumentError(absl::StrCat("<", tag, " id='", con.id, "'>: ", key, "='",
+        return absl::InvalidArgumentError(absl::StrCat(At(con.source), "<", tag, " id='", con.id, "'>: ", key, "='",
                                                        it->second, "' names no resource"));
       }
     }
     for (const auto& s : con.sets) {
       for (const auto& id : s.resources) {
         if (!known(id)) {
-          return absl::InvalidArgumentError(absl::StrCat("<", tag, " id='", con.id, "'> set '", s.id,
+          return absl::InvalidArgumentError(absl::StrCat(At(con.source), "<", tag, " id='", con.id, "'> set '", s.id,
                                                          "': resource_ref '", id, "' names no resource"));
         }
       }
     }
   }
-  for (const auto& r : c.resources) {
-    if (r.kind == Resource::Kind::kPrimitive && !r.template_id.empty() && !rsc_ids.count(r.template_id)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("<primitive id='", r.id, "'>: template '", r.template_id, "' does not exist"));
-    }
+  if (const Resource* r = MissingTemplate(c.resources, rsc_ids)) {
+    return absl::InvalidArgumentError(absl::StrCat(At(r->source), "<primitive id='", r->id, "'>: template '",
+                                                   r->template_id, "' does not exist"));
   }
   return absl::OkStatus();
 }
@@ -845,13 +932,23 @@ absl::Status ValidateImpl(const Cib& cib) {
 
 absl::StatusOr<Cib> ParseCibXml(std::string_view xml) {
   pugi::xml_document doc;
-  pugi::xml_parse_result res = doc.load_buffer(xml.data(), xml.size(), pugi::parse_default);
+  // Always UTF-8 (a CIB is): pugixml would otherwise guess UTF-16/32 from the
+  // first bytes and re-encode, and its offsets would no longer be into `xml`.
+  pugi::xml_parse_result res = doc.load_buffer(xml.data(), xml.size(), pugi::parse_default, pugi::encoding_utf8);
   if (!res) {
     int line = 1;
     for (ptrdiff_t i = 0; i < res.offset && i < static_cast<ptrdiff_t>(xml.size()); ++i) {
       if (xml[i] == '\n') ++line;
     }
-    return absl::InvalidArgumentError(absl::StrCat("line ", line, ": malformed XML: ", res.description()));
+    std::string what = res.description();
+    if (res.status == pugi::status_end_element_mismatch) {
+      // Name the closing tag that does not match (pugixml points at its name).
+      size_t at = static_cast<size_t>(std::max<ptrdiff_t>(res.offset, 0));
+      size_t end = std::min(xml.find_first_of(" \t\r\n>", at), std::min(xml.size(), at + 80));
+      std::string_view name = at < end ? xml.substr(at, end - at) : std::string_view();
+      what += !name.empty() ? absl::StrCat(" at </", std::string(name), ">") : std::string(": an element is not closed");
+    }
+    return OneLine(absl::InvalidArgumentError(absl::StrCat("line ", line, ": malformed XML: ", what)));
   }
   Importer imp(xml);
   auto cib = imp.Run(doc);
@@ -861,7 +958,7 @@ absl::StatusOr<Cib> ParseCibXml(std::string_view xml) {
 
 absl::StatusOr<Cib> ReadCibFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot open"));
+  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot open: ", std::strerror(errno)));
   std::stringstream buf;
   buf << in.rdbuf();
   auto cib = ParseCibXml(buf.str());
@@ -880,7 +977,7 @@ std::string WriteCibXml(const Cib& cib) {
   WriteStatus(root, cib);
   std::ostringstream out;
   doc.save(out, "  ", pugi::format_indent | pugi::format_no_declaration);
-  return out.str();
+  return EscapeCr(out.str());
 }
 
 absl::Status Validate(const Cib& cib) { return OneLine(ValidateImpl(cib)); }

@@ -90,6 +90,32 @@ TEST(CibXml, MalformedXmlNamesTheLine) {
   EXPECT_NE(cib.status().message().find("malformed XML"), std::string::npos);
 }
 
+TEST(CibXml, MalformedXmlNamesTheMismatchedTag) {
+  auto cib = ParseCibXml("<cib>\n<configuration>\n<nodes>\n</configuration></cib>");
+  ASSERT_FALSE(cib.ok());
+  EXPECT_EQ(cib.status().message(), "line 4: malformed XML: Start-end tags mismatch at </configuration>");
+  cib = ParseCibXml("<cib>\n<configuration>");
+  ASSERT_FALSE(cib.ok());
+  EXPECT_EQ(cib.status().message(), "line 2: malformed XML: Start-end tags mismatch: an element is not closed");
+}
+
+// pugixml takes these without an error; XML does not.
+TEST(CibXml, ElementAfterTheRootIsAnError) {
+  auto cib = ParseCibXml("<cib><configuration/></cib>\n<cib/>");
+  ASSERT_FALSE(cib.ok());
+  EXPECT_EQ(cib.status().message(), "line 2: unknown element <cib> outside <cib>");
+  cib = ParseCibXml("<cib><configuration/></cib><![CDATA[x]]>");
+  ASSERT_FALSE(cib.ok());
+  EXPECT_EQ(cib.status().message(), "line 1: malformed XML: text outside <cib>");
+}
+
+TEST(CibXml, AttributeGivenTwiceIsAnError) {
+  auto cib = ParseCibXml("<cib><configuration><nodes>\n<node id='1' uname='a' uname='b'/></nodes></configuration></cib>");
+  ASSERT_FALSE(cib.ok());
+  EXPECT_EQ(cib.status().message(), "line 2: <node id='1'>: malformed XML: attribute 'uname' given twice");
+  EXPECT_FALSE(ParseCibXml("<cib epoch='1' epoch='2'><configuration/></cib>").ok());
+}
+
 TEST(CibXml, UnknownElementIsNamed) {
   auto cib = ParseCibXml(
       "<cib><configuration><resources>\n<primitive id='a' class='ocf' provider='x' type='y'>\n"
@@ -115,7 +141,159 @@ TEST(CibXml, ValidateRejectsConstraintOnMissingResource) {
   ASSERT_TRUE(cib.ok());
   absl::Status st = Validate(*cib);
   ASSERT_FALSE(st.ok());
-  EXPECT_EQ(st.message(), "<rsc_location id='l'>: rsc='web' names no resource");
+  EXPECT_EQ(st.message(), "line 1: <rsc_location id='l'>: rsc='web' names no resource");
+}
+
+TEST(CibXml, ValidateNamesTheLineOfTheConstraint) {
+  auto cib = ParseCibXml(
+      "<cib>\n<configuration>\n<resources/>\n<constraints>\n"
+      "<rsc_order id='o'><resource_set id='s'><resource_ref id='gone'/></resource_set></rsc_order>\n"
+      "</constraints></configuration></cib>");
+  ASSERT_TRUE(cib.ok()) << cib.status();
+  EXPECT_EQ(Validate(*cib).message(), "line 5: <rsc_order id='o'> set 's': resource_ref 'gone' names no resource");
+}
+
+TEST(CibXml, ValidateWithoutSourceLinesNamesNoLine) {
+  Cib cib;
+  Constraint c;
+  c.id = "l";
+  c.attrs["rsc"] = "web";
+  cib.configuration.constraints.push_back(c);
+  EXPECT_EQ(Validate(cib).message(), "<rsc_location id='l'>: rsc='web' names no resource");
+}
+
+TEST(CibXml, ValidateChecksTemplatesInsideGroups) {
+  auto cib = ParseCibXml(
+      "<cib><configuration><resources>\n<group id='g'>\n<primitive id='p' template='nope'/></group>"
+      "</resources></configuration></cib>");
+  ASSERT_TRUE(cib.ok()) << cib.status();
+  EXPECT_EQ(Validate(*cib).message(), "line 3: <primitive id='p'>: template 'nope' does not exist");
+}
+
+TEST(CibXml, SourceLinesDoNotAffectEquality) {
+  auto a = ParseCibXml("<cib><configuration><resources><primitive id='p' class='lsb' type='x'/></resources>"
+                       "</configuration></cib>");
+  auto b = ParseCibXml("<cib>\n\n<configuration><resources>\n<primitive id='p' class='lsb' type='x'/>"
+                       "</resources></configuration></cib>");
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(a->configuration.resources[0].source.line, 1);
+  EXPECT_EQ(b->configuration.resources[0].source.line, 4);
+  EXPECT_EQ(*a, *b);
+}
+
+TEST(CibXml, UnknownElementLeadsWithItsOwnLine) {
+  auto cib = ParseCibXml("<cib>\n<configuration>\n\n<nodes/><bogus/></configuration></cib>");
+  ASSERT_FALSE(cib.ok());
+  EXPECT_EQ(cib.status().message(), "line 4: unknown element <bogus> in <configuration> (line 2)");
+}
+
+TEST(CibXml, MissingFileSaysWhy) {
+  auto cib = ReadCibFile("/nonexistent/cib.xml");
+  ASSERT_FALSE(cib.ok());
+  EXPECT_EQ(cib.status().message(), "/nonexistent/cib.xml: cannot open: No such file or directory");
+}
+
+// ---- found by fuzzing (cib_xml_fuzz) and by review of what it reported ----
+
+// Values quoted in errors may hold line breaks ("&#10;"); an error is still
+// one line.
+TEST(CibXml, ErrorWithLineBreakInValueIsOneLine) {
+  auto cib = ParseCibXml(
+      "<cib><configuration><resources><primitive id='a&#10;b&#13;&#1;' type='x'/></resources>"
+      "</configuration></cib>");
+  ASSERT_FALSE(cib.ok());
+  EXPECT_EQ(cib.status().message(), "line 1: <primitive id='a\\nb\\r\\x01'>: missing attribute 'class'");
+  auto v = ParseCibXml(
+      "<cib><configuration><constraints><rsc_location id='l' rsc='a&#10;b'/></constraints>"
+      "</configuration></cib>");
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(Validate(*v).message(), "line 1: <rsc_location id='l'>: rsc='a\\nb' names no resource");
+}
+
+// A rule that names an enclosing rule by id-ref recursed until the stack
+// overflowed.
+TEST(CibXml, RuleIdRefLoopIsAnError) {
+  auto cib = ParseCibXml(
+      "<cib><configuration><constraints><rsc_location id='l' rsc='r'>"
+      "<rule id='a'><rule id-ref='a'/></rule></rsc_location></constraints></configuration></cib>");
+  ASSERT_FALSE(cib.ok());
+  EXPECT_NE(cib.status().message().find("rules nested more than 64 deep (an id-ref loop?)"), std::string::npos)
+      << cib.status();
+}
+
+// Rules that each refer to the next one twice doubled at each step: 22 short
+// rules made four million copies (out of memory).
+TEST(CibXml, IdRefExpansionIsBounded) {
+  std::string xml = "<cib><configuration><constraints><rsc_location id='l' rsc='r'>";
+  const int n = 22;
+  for (int i = 0; i < n; ++i) {
+    xml += "<rule id='r" + std::to_string(i) + "'>";
+    xml += i + 1 < n ? "<rule id-ref='r" + std::to_string(i + 1) + "'/><rule id-ref='r" + std::to_string(i + 1) + "'/>"
+                     : std::string("<expression id='e' attribute='a' operation='defined'/>");
+    xml += "</rule>";
+  }
+  xml += "</rsc_location></constraints></configuration></cib>";
+  auto cib = ParseCibXml(xml);
+  ASSERT_FALSE(cib.ok());
+  EXPECT_NE(cib.status().message().find("id-refs copy more than 100000 elements"), std::string::npos)
+      << cib.status();
+}
+
+// Indexing ids recursed once per level (stack overflow on deep documents), and
+// deep raw sections were written out with quadratic indentation.
+TEST(CibXml, DeepNestingIsRefused) {
+  auto nest = [](int depth) {
+    std::string xml = "<cib><configuration><acls>";
+    for (int i = 0; i < depth; ++i) xml += "<a>";
+    for (int i = 0; i < depth; ++i) xml += "</a>";
+    return xml + "</acls></configuration></cib>";
+  };
+  EXPECT_TRUE(ParseCibXml(nest(200)).ok());
+  auto cib = ParseCibXml(nest(300));
+  ASSERT_FALSE(cib.ok());
+  EXPECT_EQ(cib.status().message(), "line 1: <a>: elements nested more than 256 deep");
+  EXPECT_FALSE(ParseCibXml(nest(200000)).ok());
+}
+
+// Kept-verbatim text (status children, bundles, acls) holding "&#13;" was
+// written as a bare carriage return, which reads back as a line feed.
+TEST(CibXml, CarriageReturnInRawTextRoundTrips) {
+  auto cib = ParseCibXml(
+      "<cib><configuration/><status><node_state id='1'><x>a&#13;b</x></node_state></status></cib>");
+  ASSERT_TRUE(cib.ok()) << cib.status();
+  auto again = ParseCibXml(WriteCibXml(*cib));
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(*again, *cib);
+}
+
+// Kept-verbatim text that is only white space ("&#9;") was written out and
+// then dropped when read back.
+TEST(CibXml, BlankRawTextRoundTrips) {
+  auto cib = ParseCibXml(
+      "<cib><configuration><resources><bundle id='b'><docker image='i'/>&#9;&#32;</bundle></resources>"
+      "</configuration></cib>");
+  ASSERT_TRUE(cib.ok()) << cib.status();
+  EXPECT_EQ(cib->configuration.resources[0].raw_xml, "<bundle id=\"b\"><docker image=\"i\"/></bundle>");
+  auto again = ParseCibXml(WriteCibXml(*cib));
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(*again, *cib);
+}
+
+// A version number past 64 bits was silently read as the largest one.
+TEST(CibXml, EpochOutOfRangeIsAnError) {
+  auto cib = ParseCibXml("<cib epoch='99999999999999999999'><configuration/></cib>");
+  ASSERT_FALSE(cib.ok());
+  EXPECT_EQ(cib.status().message(),
+            "line 1: <cib>: attribute epoch='99999999999999999999' is not a non-negative 64-bit integer");
+}
+
+// The input is UTF-8: bytes that look like UTF-16 are not re-encoded (which
+// made line numbers point elsewhere), and a UTF-8 byte order mark is fine.
+TEST(CibXml, InputIsUtf8) {
+  EXPECT_FALSE(ParseCibXml(std::string("<\0c\0i\0b\0/\0>\0", 12)).ok());
+  auto cib = ParseCibXml("\xef\xbb\xbf<cib>\n<configuration/><bogus/></cib>");
+  ASSERT_FALSE(cib.ok());
+  EXPECT_EQ(cib.status().message(), "line 2: unknown element <bogus> in <cib> (line 1)");
 }
 
 TEST(CibXml, MissingRequiredAttribute) {

@@ -101,6 +101,8 @@ class ActionBuilder {
                  unsigned flags, const std::string& id, bool create_first);
   // Propagation.
   bool Propagate();
+  void FinalizeCollective(Resource* r);
+  bool Update(Action* then, int depth);
   bool ApplyOrdering(Ordering* o);
   bool MakeMandatory(Action* a, Action* because);
   bool MakeUnrunnable(Action* a, Action* because);
@@ -110,6 +112,7 @@ class ActionBuilder {
 
   WorkingSet* ws_;
   std::vector<Action*> fencing_;
+  std::vector<Action*> touched_;  // actions changed by the last ApplyOrdering
 };
 
 void ActionBuilder::UpdateRunnable(Action* a) {
@@ -353,16 +356,18 @@ bool AnyChildAction(WorkingSet* ws, Resource* r, const std::string& task, bool m
 
 void ActionBuilder::CollectiveActions(Resource* r) {
   for (Resource* c : r->children) ResourceActions(c);
-  bool starting = AnyChildAction(ws_, r, "start", true);
-  bool stopping = AnyChildAction(ws_, r, "stop", true);
+  // Group actions start optional; clone actions are required when a child's
+  // is. Either way FinalizeCollective() settles them after propagation.
+  bool starting = r->IsClone() && AnyChildAction(ws_, r, "start", true);
+  bool stopping = r->IsClone() && AnyChildAction(ws_, r, "stop", true);
   Pseudo(r, "start", !starting);
   Pseudo(r, "running", !starting);
   Pseudo(r, "stop", !stopping);
   Pseudo(r, "stopped", !stopping);
   bool promotable = r->IsClone() ? r->promotable : IsTrue(Get(r->meta, "promotable", "false"));
   if (promotable || (r->IsGroup() && InPromotable(r))) {
-    bool promoting = AnyChildAction(ws_, r, "promote", true);
-    bool demoting = AnyChildAction(ws_, r, "demote", true);
+    bool promoting = r->IsClone() && AnyChildAction(ws_, r, "promote", true);
+    bool demoting = r->IsClone() && AnyChildAction(ws_, r, "demote", true);
     Pseudo(r, "promote", !promoting);
     Pseudo(r, "promoted", !promoting);
     Pseudo(r, "demote", !demoting);
@@ -587,7 +592,7 @@ void ActionBuilder::GroupInternal(Resource* g) {
   }
   if (g->ordered && !g->children.empty()) {
     for (Action* s : ActionsFor(ws_, g->children.back(), "stop")) {
-      ws_->Order(one(g, "stop"), s, kOrderImpliesThen);
+      ws_->Order(one(g, "stop"), s, kOrderOptional);
     }
   }
 }
@@ -636,6 +641,7 @@ void ActionBuilder::Internal(Resource* r) {
 std::vector<Action*> ActionBuilder::ActionsOf(Resource* r, const std::string& task, bool create_first) {
   std::vector<Action*> out = ActionsFor(ws_, r, task);
   if (out.empty() && create_first) {
+    // A first action that nothing scheduled: it cannot run.
     Action* a = Custom(r, task, nullptr, true);
     a->runnable = false;
     out.push_back(a);
@@ -823,6 +829,7 @@ bool ActionBuilder::MakeMandatory(Action* a, Action* because) {
     if (a->rsc && !a->rsc->managed && a->node && !a->pseudo) return false;
     a->optional = false;
     changed = true;
+    touched_.push_back(a);
     if (because && a->reason.empty() && a->rsc != because->rsc) a->reason = ReasonFrom(because, true);
   }
   if (a->rsc && !a->rsc->IsPrimitive()) {
@@ -839,6 +846,7 @@ bool ActionBuilder::MakeUnrunnable(Action* a, Action* because) {
   if (a->runnable) {
     a->runnable = false;
     changed = true;
+    touched_.push_back(a);
     if (because && a->reason.empty() && a->rsc != because->rsc) a->reason = ReasonFrom(because, false);
   }
   if (a->rsc && !a->rsc->IsPrimitive()) {
@@ -859,6 +867,7 @@ bool ActionBuilder::ApplyOrdering(Ordering* o) {
   if ((fl & (kOrderImpliesThen | kOrderImpliesFirst | kOrderRestart)) && f->task == "stop" && f->rsc &&
       f->rsc->blocked && !f->runnable && t->runnable) {
     t->runnable = false;
+    touched_.push_back(t);
     changed = true;
   }
   if (fl & kOrderImpliesThen) {
@@ -889,10 +898,12 @@ bool ActionBuilder::ApplyOrdering(Ordering* o) {
     if (!t->optional || (!t->runnable && same_managed)) {
       if (f->optional && (f->runnable || !t->optional)) {
         f->optional = false;
+        touched_.push_back(f);
         changed = true;
       }
       if (!f->optional && !f->runnable && t->runnable) {
         t->runnable = false;
+        touched_.push_back(t);
         changed = true;
       }
     }
@@ -931,12 +942,48 @@ bool ActionBuilder::BlockColocated() {
   return changed;
 }
 
+bool ActionBuilder::Update(Action* then, int depth) {
+  if (depth > 2000) return false;  // a cycle of orderings; the outer fixpoint finishes the job
+  bool any = false;
+  bool then_optional = then->optional;
+  bool then_runnable = then->runnable;
+  // Newest ordering first: Pacemaker prepends them.
+  for (size_t i = then->before.size(); i-- > 0;) {
+    Ordering* o = then->before[i];
+    Action* first = o->first;
+    bool first_optional = first->optional;
+    bool first_runnable = first->runnable;
+    touched_.clear();
+    if (!ApplyOrdering(o)) continue;
+    any = true;
+    bool first_changed = first->optional != first_optional || first->runnable != first_runnable;
+    for (Action* x : std::vector<Action*>(touched_)) {
+      if (x != first && x != then) first_changed = true;  // collective children
+    }
+    if (first_changed) {
+      for (size_t j = first->after.size(); j-- > 0;) Update(first->after[j]->then, depth + 1);
+      Update(first, depth + 1);
+    }
+  }
+  if (then->optional != then_optional || then->runnable != then_runnable) {
+    Update(then, depth + 1);
+    for (size_t j = then->after.size(); j-- > 0;) Update(then->after[j]->then, depth + 1);
+  }
+  return any;
+}
+
 bool ActionBuilder::Propagate() {
   bool any = false;
   for (int round = 0; round < 1000; ++round) {
     bool changed = false;
-    for (Ordering& o : ws_->orderings) changed = ApplyOrdering(&o) || changed;
-    // one-or-more pseudo actions: runnable while any of their inputs is.
+    // Like pcmk__update_action_for_orderings, newest action first; what
+    // changes is re-processed at once, so reasons name the cause Pacemaker
+    // would name.
+    for (auto it = ws_->actions.rbegin(); it != ws_->actions.rend(); ++it) {
+      if (Update(&*it, 0)) changed = true;
+    }
+    touched_.clear();
+    // one-or-more pseudo actions: runnable while enough of their inputs are.
     for (Action& a : ws_->actions) {
       if (!a.extra.count("one_or_more") || !a.runnable) continue;
       int needed = std::max(1, std::atoi(a.extra["one_or_more"].c_str()));
@@ -956,13 +1003,27 @@ bool ActionBuilder::Propagate() {
   return any;
 }
 
+// A collective's pseudo action is required when a child's matching action
+// is (Pacemaker computes this on the fly as the action's flags).
+void ActionBuilder::FinalizeCollective(Resource* r) {
+  for (Resource* c : r->children) FinalizeCollective(c);
+  if (r->IsPrimitive()) return;
+  for (Action* a : r->actions) {
+    if (a->node == nullptr && a->pseudo && a->optional && !EffectiveOptional(a)) a->optional = false;
+  }
+}
+
 void ActionBuilder::Run() {
   for (Resource* r : ws_->resources) ResourceActions(r);
   Probes();
   Fencing();
-  for (Resource* r : ws_->resources) Internal(r);
+  // User orderings first, as Pacemaker records them before the internal
+  // ones: a first action they create is then tied into its resource's own
+  // stop/start chain.
   Constraints();
+  for (Resource* r : ws_->resources) Internal(r);
   Propagate();
+  for (Resource* r : ws_->resources) FinalizeCollective(r);
   // Stops implied by fencing stay runnable pseudo actions.
 }
 
