@@ -809,7 +809,7 @@ bool ActionBuilder::EffectiveRunnable(Action* a) {
   // Group.
   for (Resource* c : a->rsc->children) {
     std::vector<Action*> xs = ActionsFor(ws_, c, task);
-    if (xs.empty() && (task == "start" || task == "promote") && c->next_role >= Role::kStarted) return false;
+    if (xs.empty() && (task == "start" || task == "promote")) return false;
     for (Action* x : xs) {
       if (!EffectiveRunnable(x) && (completed || task == "start" || task == "promote")) return false;
     }
@@ -882,15 +882,24 @@ bool ActionBuilder::ApplyOrdering(Ordering* o) {
   if (fl & kOrderRunnableLeft) {
     if (!f_runnable && t->runnable) changed = MakeUnrunnable(t, f) || changed;
   }
-  if (fl & kOrderAsymmetrical) {
-    if (!f_runnable) {
-      bool satisfied = t->optional && ((t->task == "stop" && t->rsc && t->rsc->running_on.empty()) ||
-                                      (t->task == "start" && t->rsc && t->rsc->running_on.size() == 1 &&
-                                       t->rsc->running_on[0] == t->node));
-      if (!satisfied) {
-        changed = MakeMandatory(t, nullptr) || changed;
-        changed = MakeUnrunnable(t, f) || changed;
+  if ((fl & kOrderAsymmetrical) && !f_runnable) {
+    // Each primitive action decides for itself whether it is already done.
+    std::vector<Action*> targets;
+    std::function<void(Action*)> collect = [&](Action* a) {
+      if (a->rsc && !a->rsc->IsPrimitive()) {
+        for (Action* c : ChildActions(ws_, a)) collect(c);
+      } else {
+        targets.push_back(a);
       }
+    };
+    collect(t);
+    for (Action* x : targets) {
+      bool satisfied = x->optional && ((x->task == "stop" && x->rsc && x->rsc->running_on.empty()) ||
+                                      (x->task == "start" && x->rsc && x->rsc->running_on.size() == 1 &&
+                                       x->rsc->running_on[0] == x->node));
+      if (satisfied) continue;
+      changed = MakeMandatory(x, nullptr) || changed;
+      changed = MakeUnrunnable(x, f) || changed;
     }
   }
   if (fl & kOrderRestart) {

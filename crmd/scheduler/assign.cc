@@ -743,6 +743,15 @@ void ApplyNodeCriteria(WorkingSet* ws) {
     if (loc.role != Role::kUnknown && loc.role != Role::kStarted) continue;
     ApplyLocation(loc.rsc, loc, false);
   }
+  // An unmanaged resource stays where it runs (not_managed_default).
+  ForEachResource(ws->resources, [&](Resource* r) {
+    if (!r->IsPrimitive() || r->managed) return;
+    for (Node* n : r->running_on) {
+      auto it = r->scores.find(n);
+      if (it == r->scores.end()) r->scores[n] = kInfinity;
+      else it->second = AddScores(it->second, kInfinity);
+    }
+  });
   for (Resource* r : ws->resources) ApplyStickiness(ws, r);
   for (Resource* r : ws->resources) CheckFailureThreshold(r);
   ForEachResource(ws->resources, [&](Resource* r) {

@@ -30,6 +30,54 @@ Resource* CloneOf(Resource* r) {
 
 }  // namespace
 
+namespace {
+
+bool RunningOn(const Resource* r, const Node* n) {
+  return std::find(r->running_on.begin(), r->running_on.end(), n) != r->running_on.end();
+}
+
+bool KnownOn(const Resource* r, const Node* n) {
+  for (const auto& h : r->history) {
+    if (h.node == n && h.known) return true;
+  }
+  return false;
+}
+
+bool KnownAnywhere(const Resource* r) {
+  for (const auto& h : r->history) {
+    if (h.known) return true;
+  }
+  return false;
+}
+
+const Resource* MemberWithBase(const Resource* r, const std::string& base) {
+  if (r->IsPrimitive()) return r->base_id == base ? r : nullptr;
+  for (const Resource* c : r->children) {
+    if (const Resource* p = MemberWithBase(c, base)) return p;
+  }
+  return nullptr;
+}
+
+// filter_anonymous_instance(): an anonymous instance takes the node's
+// promotion score if it is the one active there, or if none is active there
+// and some instance has been probed there.
+bool AnonymousInstanceGetsScore(const Resource* inst, const Node* node) {
+  const Resource* clone = inst->parent;
+  while (clone && !clone->IsClone()) clone = clone->parent;
+  if (clone == nullptr) return false;
+  for (const Resource* child : clone->children) {
+    const Resource* p = MemberWithBase(child, inst->base_id);
+    if (p && RunningOn(p, node)) return p == inst;
+  }
+  for (const Resource* child : clone->children) {
+    const Resource* p = MemberWithBase(child, inst->base_id);
+    if (p && KnownOn(p, node)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 std::optional<int> PromotionScore(const Resource* inst, const Node* node) {
   if (node == nullptr) return std::nullopt;
   if (!inst->children.empty()) {
@@ -39,7 +87,14 @@ std::optional<int> PromotionScore(const Resource* inst, const Node* node) {
     }
     return sum;
   }
-  std::string name = IsUnique(inst) ? inst->id : inst->base_id;
+  bool unique = IsUnique(inst);
+  if (!unique && AnonymousInstanceGetsScore(inst, node)) {
+    // counts
+  } else if (!inst->running_on.empty() || KnownAnywhere(inst)) {
+    // Once probed or started anywhere, only nodes where the state is known count.
+    if (!RunningOn(inst, node) && !KnownOn(inst, node)) return std::nullopt;
+  }
+  std::string name = unique ? inst->id : inst->base_id;
   auto it = node->attrs.find("master-" + name);
   if (it == node->attrs.end()) return std::nullopt;
   return ScoreOrZero(it->second);
@@ -198,7 +253,9 @@ void SetInstanceRoles(WorkingSet* ws, Resource* clone) {
     Node* chosen = inst->assigned;
     Role role = Role::kUnpromoted;
     if (chosen == nullptr) continue;
-    if (inst->sort_index >= 0 && promoted < clone->promoted_max &&
+    bool frozen = !ws->options.have_quorum && ws->options.no_quorum_policy == NoQuorumPolicy::kFreeze &&
+                  inst->role < Role::kPromoted;
+    if (!frozen && inst->sort_index >= 0 && promoted < clone->promoted_max &&
         promoted_on[chosen] < clone->promoted_node_max && NodeAvailable(chosen)) {
       role = Role::kPromoted;
       ++promoted;

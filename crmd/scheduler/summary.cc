@@ -100,9 +100,8 @@ class SummaryWriter {
         return;
       }
       if (moving && current) {
-        std::string details = need_role
-                                  ? absl::StrCat(RoleName(role), " ", current->name, " -> ", RoleName(next_role), " ", next->name)
-                                  : absl::StrCat(current->name, " -> ", next->name);
+        std::string details = absl::StrCat(current->name, " -> ", next->name);
+        if (need_role) absl::StrAppend(&details, " ", RoleName(role));
         Line(r->failed ? "Recover" : "Move", r, details, stop, nullptr);
         return;
       }
