@@ -26,8 +26,10 @@ constexpr int kMaxDepth = 256;
 constexpr int kMaxRuleDepth = 64;
 // id-refs copy the element they name; a chain of elements that each refer to
 // the next twice doubles at each step (a "billion laughs"). Reading stops once
-// the copies add up to this many elements.
+// the copies add up to this many elements, plus kIdRefCopiesPerElement for
+// each element of the document.
 constexpr size_t kMaxIdRefElements = 100000;
+constexpr size_t kIdRefCopiesPerElement = 16;
 
 // Line number (1-based) of a byte offset into `text`, by binary search over
 // the offsets of its line breaks.
@@ -128,9 +130,9 @@ class Importer {
       ++idref_elements_;
       return true;
     });
-    if (idref_elements_ > kMaxIdRefElements) {
+    if (idref_elements_ > idref_budget_) {
       return absl::InvalidArgumentError(absl::StrCat(Where(n), ": id-ref '", ref, "': id-refs copy more than ",
-                                                     kMaxIdRefElements, " elements in all"));
+                                                     idref_budget_, " elements in all"));
     }
     return it->second;
   }
@@ -165,14 +167,13 @@ class Importer {
 
   // pugixml accepts an attribute given twice, which XML does not.
   absl::Status DuplicateAttribute(const pugi::xml_node& n) const {
-    std::set<std::string_view> seen;
-    for (auto a : n.attributes()) {
-      if (!seen.insert(a.name()).second) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(Where(n), ": malformed XML: attribute '", a.name(), "' given twice"));
-      }
-    }
-    return absl::OkStatus();
+    std::vector<std::string_view> names;
+    for (auto a : n.attributes()) names.emplace_back(a.name());
+    std::sort(names.begin(), names.end());
+    auto twice = std::adjacent_find(names.begin(), names.end());
+    if (twice == names.end()) return absl::OkStatus();
+    return absl::InvalidArgumentError(
+        absl::StrCat(Where(n), ": malformed XML: attribute '", std::string(*twice), "' given twice"));
   }
 
   // Indexes the elements by id (the first of an id wins) and checks the depth
@@ -187,6 +188,7 @@ class Importer {
       }
       if (st = DuplicateAttribute(c); !st.ok()) return false;
       if (const char* id = c.attribute("id").as_string(nullptr)) ids_.emplace(id, c);
+      idref_budget_ += kIdRefCopiesPerElement;
       return true;
     });
     return st;
@@ -206,6 +208,7 @@ class Importer {
   LineIndex lines_;
   std::unordered_map<std::string, pugi::xml_node> ids_;
   size_t idref_elements_ = 0;
+  size_t idref_budget_ = kMaxIdRefElements;
 };
 
 bool IsElement(const pugi::xml_node& n) { return n.type() == pugi::node_element; }
@@ -960,7 +963,11 @@ absl::StatusOr<Cib> ReadCibFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot open: ", std::strerror(errno)));
   std::stringstream buf;
+  errno = 0;
   buf << in.rdbuf();
+  if (errno != 0 && buf.str().empty()) {  // a directory opens, but does not read
+    return absl::InvalidArgumentError(absl::StrCat(path, ": cannot read: ", std::strerror(errno)));
+  }
   auto cib = ParseCibXml(buf.str());
   if (!cib.ok()) return absl::Status(cib.status().code(), absl::StrCat(path, ": ", cib.status().message()));
   return cib;

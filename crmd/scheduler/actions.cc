@@ -794,17 +794,13 @@ bool ActionBuilder::EffectiveRunnable(Action* a) {
     else task = "demote";
   }
   if (a->rsc->IsClone()) {
-    bool any = false;
-    bool have = false;
+    // Runnable when any instance can do it (and not when none has it).
     for (Resource* c : a->rsc->children) {
       for (Action* x : ActionsFor(ws_, c, task)) {
-        have = true;
-        if (EffectiveRunnable(x) && (x->node == nullptr || !x->optional || task == "stop" || task == "demote" || true)) {
-          any = true;
-        }
+        if (EffectiveRunnable(x)) return true;
       }
     }
-    return !have || any;
+    return false;
   }
   // Group.
   for (Resource* c : a->rsc->children) {

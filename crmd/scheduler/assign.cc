@@ -207,6 +207,17 @@ NodeScores Assigner::MergeWeights(Resource* r, const NodeScores* nodes, const st
     if (group) work = MergeWeights(LastMember(r), nullptr, attr, factor, flags);
     else work = r->scores;
     flags &= ~kMergeInit;
+  } else if (group && !(flags & kMergeForward)) {
+    // A group's preferences are its first member's, which chain through the
+    // internal colocations to the later members, plus its own dependents'.
+    work = MergeWeights(r->children.front(), nodes, attr, factor, flags);
+    for (Colocation* c : WithThis(r)) {
+      work = MergeWeights(c->dependent, &work, c->node_attribute,
+                          static_cast<float>(multiplier * c->score) / static_cast<float>(kInfinity),
+                          flags | kMergeRollback);
+    }
+    merging_.erase(r);
+    return work;
   } else if (group) {
     work = MergeWeights(LastMember(r), nodes, attr, factor, flags);
   } else {
