@@ -53,6 +53,7 @@ class Unpacker {
   void History(Node* node, const cib::ResourceHistory& h);
   Resource* FindForHistory(Node* node, const std::string& id);
   Resource* MakeOrphan(const cib::ResourceHistory& h);
+  Resource* MakeOrphanInstance(const std::string& id);
   void ProcessOps(Resource* rsc, NodeHistory* nh);
   void FailCounts();
   void Finish(Resource* r);
@@ -461,6 +462,24 @@ Resource* Unpacker::FindForHistory(Node* node, const std::string& id) {
   return found;
 }
 
+// History of an anonymous clone with no instance left for it: an extra,
+// orphaned instance beyond clone-max (create_anonymous_orphan).
+Resource* Unpacker::MakeOrphanInstance(const std::string& id) {
+  std::string base = id;
+  if (auto colon = id.rfind(':'); colon != std::string::npos) base = id.substr(0, colon);
+  Resource* member = ws_->FindResource(base + ":0");
+  if (member == nullptr) return nullptr;
+  Resource* clone = member->parent;
+  while (clone && !clone->IsClone()) clone = clone->parent;
+  if (clone == nullptr || clone->unique || clone->def == nullptr || clone->def->children.empty()) return nullptr;
+  int number = static_cast<int>(clone->children.size());
+  Resource* inst = BuildResource(clone->def->children[0], clone, absl::StrCat(":", number));
+  inst->instance_number = number;
+  ForEachResource({inst}, [](Resource* r) { r->orphan = true; });
+  clone->children.push_back(inst);
+  return FindPrimitive(inst, base);
+}
+
 Resource* Unpacker::MakeOrphan(const cib::ResourceHistory& h) {
   Resource* r = ws_->FindResource(h.id);
   if (r && r->orphan) return r;
@@ -659,11 +678,8 @@ void Unpacker::ProcessOps(Resource* rsc, NodeHistory* nh) {
 
 void Unpacker::History(Node* node, const cib::ResourceHistory& h) {
   Resource* rsc = FindForHistory(node, h.id);
-  if (rsc == nullptr) {
-    // Only worth tracking if it ever ran; an orphan known only as stopped
-    // needs nothing.
-    rsc = MakeOrphan(h);
-  }
+  if (rsc == nullptr) rsc = MakeOrphanInstance(h.id);
+  if (rsc == nullptr) rsc = MakeOrphan(h);
   NodeHistory nh;
   nh.node = node;
   nh.history_id = h.id;
