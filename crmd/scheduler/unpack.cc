@@ -727,17 +727,13 @@ void Unpacker::History(Node* node, const cib::ResourceHistory& h) {
 }
 
 void Unpacker::Histories() {
-  // Online nodes first, then the rest, as Pacemaker does.
-  for (int pass = 0; pass < 2; ++pass) {
-    for (const auto& ns : cib_.status) {
-      Node* node = ws_->FindNodeById(ns.id);
-      if (node == nullptr) continue;
-      bool first = node->online && !node->unclean;
-      if ((pass == 0) != first) continue;
-      // Without fencing, what an offline node ran is assumed stopped.
-      if (!node->online && !ws_->options.stonith_enabled) continue;
-      for (const auto& h : ns.resources) History(node, h);
-    }
+  // In status order (unpack_node_history). Without fencing, what an offline
+  // node ran is assumed stopped, so its history is not read at all.
+  for (const auto& ns : cib_.status) {
+    Node* node = ws_->FindNodeById(ns.id);
+    if (node == nullptr) continue;
+    if (!node->online && !ws_->options.stonith_enabled) continue;
+    for (const auto& h : ns.resources) History(node, h);
   }
 }
 
