@@ -866,17 +866,16 @@ bool ActionBuilder::ApplyOrdering(Ordering* o) {
     touched_.push_back(t);
     changed = true;
   }
+  bool t_collective = t->rsc && !t->rsc->IsPrimitive();
   if (fl & kOrderImpliesThen) {
-    if (!f_optional && t->optional) {
-      // An unrunnable first that is a blocked stop makes then unrunnable.
-      changed = MakeMandatory(t, f) || changed;
-    }
+    // A collective's action passes the change on to its members' actions.
+    if (!f_optional && (t->optional || t_collective)) changed = MakeMandatory(t, f) || changed;
   }
   if (fl & kOrderImpliesFirst) {
     if (!EffectiveOptional(t) && f->optional) changed = MakeMandatory(f, nullptr) || changed;
   }
   if (fl & kOrderRunnableLeft) {
-    if (!f_runnable && t->runnable) changed = MakeUnrunnable(t, f) || changed;
+    if (!f_runnable && (t->runnable || t_collective)) changed = MakeUnrunnable(t, f) || changed;
   }
   if ((fl & kOrderAsymmetrical) && !f_runnable) {
     // Each primitive action decides for itself whether it is already done.
