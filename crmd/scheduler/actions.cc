@@ -183,6 +183,12 @@ void ActionBuilder::Promote(Resource* r, Node* node, bool optional) {
     Custom(r, "promote", node, optional);
   } else if (Action* p = ws_->FindAction(r, "promote", node)) {
     p->runnable = false;
+  } else {
+    // Pacemaker creates none here, but the clone's "promoted" ordering later
+    // creates a node-less one that cannot run; it shows as blocked.
+    Action* p2 = Custom(r, "promote", node, true);
+    p2->runnable = false;
+    p2->reason.clear();
   }
 }
 

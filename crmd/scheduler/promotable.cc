@@ -104,7 +104,8 @@ void AddPromotionScores(WorkingSet* ws, Resource* clone) {
   (void)ws;
   for (Resource* inst : clone->children) {
     for (auto& [node, weight] : inst->scores) {
-      if (!NodeAvailable(node)) continue;
+      // Never on a node the instance may not run on (its score is negative).
+      if (!NodeAvailable(node) || weight < 0) continue;
       auto score = PromotionScore(inst, node);
       if (score && *score > 0) weight = AddScores(weight, *score);
     }
