@@ -11,6 +11,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "crmd/scheduler/assign.h"
+#include "crmd/scheduler/unpack.h"
 
 namespace baton::scheduler {
 namespace {
@@ -87,6 +88,7 @@ class ActionBuilder {
   void CollectiveActions(Resource* r);
   void ResourceActions(Resource* r);
   void Probes();
+  void OrderProbes();
   bool ProbeOne(Resource* r, Node* node);
   void Fencing();
   void OrderVsFence(Action* fence, Node* target);
@@ -112,7 +114,8 @@ class ActionBuilder {
 
   WorkingSet* ws_;
   std::vector<Action*> fencing_;
-  std::vector<Action*> touched_;  // actions changed by the last ApplyOrdering
+  std::vector<Action*> touched_;
+  std::vector<Action*> probes_;  // actions changed by the last ApplyOrdering
 };
 
 void ActionBuilder::UpdateRunnable(Action* a) {
@@ -435,22 +438,29 @@ bool ActionBuilder::ProbeOne(Resource* r, Node* node) {
   probe->is_probe = true;
   bool running_here = std::find(r->running_on.begin(), r->running_on.end(), node) != r->running_on.end();
   probe->extra["target_rc"] = running_here ? (r->role == Role::kPromoted ? "8" : "0") : "7";
-  Resource* top = r;
-  if (r->parent && r->parent->IsClone() && !r->is_fencing_device) top = r->parent;
-  for (Resource* p = r->parent; p; p = p->parent) {
-    if (p->IsClone() && !r->is_fencing_device) top = p;
-  }
-  if (Action* start = ws_->FindAction(top, "start", top == r ? nullptr : nullptr)) {
-    ws_->Order(probe, start, kOrderOptional);
-  }
-  for (Action* a : std::vector<Action*>(r->actions)) {
-    if (a->task == "start") ws_->Order(probe, a, kOrderOptional);
-  }
+  probes_.push_back(probe);
   return true;
 }
 
+// Each probe goes before the start of its resource (or of the whole clone).
+void ActionBuilder::OrderProbes() {
+  for (Action* probe : probes_) {
+    Resource* r = probe->rsc;
+    Resource* top = r;
+    for (Resource* p = r->parent; p; p = p->parent) {
+      if (p->IsClone() && !r->is_fencing_device) top = p;
+    }
+    if (top != r) {
+      if (Action* start = ws_->FindAction(top, "start", nullptr)) ws_->Order(probe, start, kOrderOptional);
+    }
+    for (Action* a : std::vector<Action*>(r->actions)) {
+      if (a->task == "start") ws_->Order(probe, a, kOrderOptional);
+    }
+  }
+}
+
 void ActionBuilder::Probes() {
-  if (!IsTrue(cib::Get(ws_->cib().attrs, "enable-startup-probes", "true"))) return;
+  if (!IsTrue(ClusterOption(*ws_, "enable-startup-probes", "true"))) return;
   for (auto& n : ws_->nodes) {
     if (!n.online || n.unclean || n.pending) continue;
     for (Resource* r : ws_->resources) ProbeOne(r, &n);
@@ -1024,8 +1034,11 @@ void ActionBuilder::FinalizeCollective(Resource* r) {
 }
 
 void ActionBuilder::Run() {
-  for (Resource* r : ws_->resources) ResourceActions(r);
+  // Probes first, as Pacemaker creates them (this decides the order in which
+  // the simulated transition runs them).
   Probes();
+  for (Resource* r : ws_->resources) ResourceActions(r);
+  OrderProbes();
   Fencing();
   // User orderings first, as Pacemaker records them before the internal
   // ones: a first action they create is then tied into its resource's own
