@@ -515,7 +515,7 @@ OpEntry ToEntry(const cib::OpRecord& rec) {
   e.id = rec.id;
   e.record = &rec;
   e.task = Get(rec.attrs, "operation");
-  e.interval_ms = ParseIntervalMs(Get(rec.attrs, "interval", "0")).value_or(0);
+  e.interval_ms = std::atoll(Get(rec.attrs, "interval", "0").c_str());  // recorded in milliseconds
   e.call_id = std::atoi(Get(rec.attrs, "call-id", "0").c_str());
   e.rc = std::atoi(Get(rec.attrs, "rc-code", "0").c_str());
   e.status = std::atoi(Get(rec.attrs, "op-status", "0").c_str());
@@ -576,11 +576,14 @@ void Unpacker::ProcessOps(Resource* rsc, NodeHistory* nh) {
     // Pending ops (call-id -1) sort last.
     int ca = a.call_id < 0 ? INT32_MAX : a.call_id;
     int cb = b.call_id < 0 ? INT32_MAX : b.call_id;
-    return ca < cb;
+    if (ca != cb) return ca < cb;
+    // The same call recorded twice (_last_0 and _last_failure_0): older first.
+    return a.last_rc_change < b.last_rc_change;
   });
   Role role = Role::kUnknown;
   std::string on_fail = "ignore";
   bool failed_once = false;
+  const OpEntry* last_failure = nullptr;
   for (const OpEntry& op : nh->ops) {
     const std::string& task = op.task;
     bool probe = task == "monitor" && op.interval_ms == 0;
@@ -630,6 +633,8 @@ void Unpacker::ProcessOps(Resource* rsc, NodeHistory* nh) {
       } else if (task == "migrate_to") {
         role = Role::kStopped;  // the source is stopped once migrated
       } else if (task == "monitor") {
+        // A later success of the very operation that failed clears it.
+        if (last_failure && last_failure->task == op.task && last_failure->interval_ms == op.interval_ms) clear = true;
         if (role < Role::kStarted) role = Role::kStarted;
       }
       if (clear && (on_fail == "ignore" || on_fail == "block" || on_fail == "demote" || on_fail == "restart")) {
@@ -639,6 +644,7 @@ void Unpacker::ProcessOps(Resource* rsc, NodeHistory* nh) {
     }
     // A failure.
     failed_once = true;
+    last_failure = &op;
     std::string f = OnFailFor(*ws_, rsc, task, op.interval_ms);
     if (rsc->is_fencing_device && f == "fence") f = "restart";
     if (OnFailRank(f) > OnFailRank(on_fail)) on_fail = f;

@@ -59,6 +59,8 @@ def main():
     ap.add_argument("--check", help="fail if a test listed here stops passing")
     ap.add_argument("--update", help="write the passing tests here")
     ap.add_argument("--failures", action="store_true", help="list failing tests")
+    ap.add_argument("--whole-failures", action="store_true",
+                    help="list tests whose Transition Summary matches but whole summary does not")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     ap.add_argument("names", nargs="*")
     args = ap.parse_args()
@@ -95,6 +97,10 @@ def main():
         for n in sorted(results):
             if not results[n][0]:
                 print(f"FAIL tier {tier[n]} {n}")
+    if args.whole_failures:
+        for n in sorted(results):
+            if results[n][0] and not results[n][1]:
+                print(f"WHOLE tier {tier[n]} {n}")
     passing = sorted(n for n, r in results.items() if r[0])
     if args.update:
         with open(args.update, "w") as f:
