@@ -106,11 +106,6 @@ std::string PrimitiveLine(const Resource* r, bool with_node = true) {
     absl::StrAppend(&state, " ", scheduler::RoleName(role == Role::kUnknown ? Role::kStopped : role));
   }
   if (node && with_node) absl::StrAppend(&state, " ", node->name);
-  if (r->running_on.size() > 1) {
-    std::vector<std::string> names;
-    for (const Node* n : r->running_on) names.push_back(n->name);
-    absl::StrAppend(&state, " [ ", absl::StrJoin(names, " "), " ]");
-  }
   if (r->running_on.empty()) {
     if (auto rc = FailedProbe(r, "")) absl::StrAppend(&state, " (", RcText(*rc), ") ");
   }
@@ -126,6 +121,12 @@ std::string PrimitiveLine(const Resource* r, bool with_node = true) {
   else if (!r->managed) flags.push_back("unmanaged");
   if (r->failure_ignored) flags.push_back("failure ignored");
   if (!flags.empty()) absl::StrAppend(&state, " (", absl::StrJoin(flags, ", "), ")");
+  // Several nodes: listed after the flags.
+  if (r->running_on.size() > 1) {
+    std::vector<std::string> names;
+    for (const Node* n : r->running_on) names.push_back(n->name);
+    absl::StrAppend(&state, " [ ", absl::StrJoin(names, " "), " ]");
+  }
   return out + state;
 }
 

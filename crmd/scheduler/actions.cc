@@ -88,6 +88,7 @@ class ActionBuilder {
   void CollectiveActions(Resource* r);
   void ResourceActions(Resource* r);
   void Probes();
+  void UnpackActions();
   void OrderProbes();
   bool ProbeOne(Resource* r, Node* node);
   void Fencing();
@@ -533,7 +534,17 @@ void ActionBuilder::Fencing() {
       });
     }
   }
-  if (dc_fence && previous) ws_->Order(previous, dc_fence, kOrderOptional);
+  if (dc_fence) {
+    // The DC is fenced last: after every other fencing, or after the last
+    // of the chain without concurrent fencing.
+    if (ws_->options.concurrent_fencing) {
+      for (Action* f : fencing_) {
+        if (f != dc_fence) ws_->Order(f, dc_fence, kOrderOptional);
+      }
+    } else if (previous) {
+      ws_->Order(previous, dc_fence, kOrderOptional);
+    }
+  }
 }
 
 // --- internal orderings -------------------------------------------------------
@@ -1015,6 +1026,13 @@ bool ActionBuilder::Propagate() {
         a.runnable = false;
         changed = true;
       }
+      // Shown in the transition only when some input is really happening.
+      bool printed = false;
+      for (const Ordering* o : a.before) {
+        if ((o->flags & kOrderOneOrMore) && !EffectiveOptional(o->first)) printed = true;
+      }
+      if (printed) a.extra["print_always"] = "1";
+      else a.extra.erase("print_always");
     }
     changed = BlockColocated() || changed;
     if (!changed) break;
@@ -1033,7 +1051,31 @@ void ActionBuilder::FinalizeCollective(Resource* r) {
   }
 }
 
+// What Pacemaker schedules while it unpacks the status, in that order: the
+// recurring monitors still active (optional), and the stop of a failed
+// resource that is to be recovered.
+void ActionBuilder::UnpackActions() {
+  for (const auto& [r, node] : ws_->history_order) {
+    NodeHistory* h = r->HistoryOn(node);
+    if (h == nullptr) continue;
+    if (node->online && h->role > Role::kStopped) {
+      for (const auto& [interval, op] : h->active_monitors) {
+        bool after_start = true;
+        for (const OpEntry& x : h->ops) {
+          if ((x.task == "start" || x.task == "migrate_from") && x.call_id > op->call_id) after_start = false;
+        }
+        if (after_start && op->status != -1) Custom(r, "monitor", node, true, interval);
+      }
+    }
+    if (h->failed && !node->unclean && h->role > Role::kStopped &&
+        (h->on_fail == "restart" || h->on_fail == "restart-container")) {
+      Custom(r, "stop", node, false);
+    }
+  }
+}
+
 void ActionBuilder::Run() {
+  UnpackActions();
   // Probes first, as Pacemaker creates them (this decides the order in which
   // the simulated transition runs them).
   Probes();

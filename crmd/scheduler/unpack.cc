@@ -692,6 +692,7 @@ void Unpacker::History(Node* node, const cib::ResourceHistory& h) {
   for (const auto& rec : h.ops) nh.ops.push_back(ToEntry(rec));
   ProcessOps(rsc, &nh);
   rsc->history.push_back(std::move(nh));
+  ws_->history_order.emplace_back(rsc, node);
   NodeHistory& stored = rsc->history.back();
   if (stored.stop_failed) rsc->banned.insert(node);
   if (stored.role > Role::kStopped && !node->online && !node->maintenance && rsc->managed &&

@@ -282,6 +282,9 @@ class WorkingSet {
   std::vector<Resource*> resources;  // top level, CIB order
   std::deque<Action> actions;
   std::deque<Ordering> orderings;
+  // Every (resource, node) history in the order it was read, so actions that
+  // Pacemaker creates while unpacking are created in the same order.
+  std::vector<std::pair<Resource*, Node*>> history_order;
   std::deque<Colocation> colocations;
   std::deque<Location> locations;
   std::deque<OrderConstraint> orders;
