@@ -297,10 +297,56 @@ std::string ActionLine(const WorkingSet& ws, const Action* a) {
   return absl::StrFormat("  * Resource action: %-15s %s on %s", name, op, a->node ? a->node->name : "");
 }
 
-void Execute(const WorkingSet& ws, const std::vector<const Action*>& graph, std::ostream& out,
-             cib::Cib* revised) {
+// -F/--op-fail RSC_TASK_INTERVAL@NODE=RC: parsed, for Execute().
+struct OpFail {
+  std::string key;  // rsc_task_interval
+  std::string node;
+  int rc = 0;
+};
+
+absl::StatusOr<OpFail> ParseOpFail(const std::string& spec) {
+  auto at = spec.rfind('@');
+  auto eq = spec.rfind('=');
+  OpFail f;
+  if (at == std::string::npos || eq == std::string::npos || eq < at || at == 0 ||
+      !absl::SimpleAtoi(spec.substr(eq + 1), &f.rc)) {
+    return absl::InvalidArgumentError(absl::StrCat("invalid --op-fail '", spec, "': expected RSC_OP_INTERVAL@NODE=RC"));
+  }
+  f.key = spec.substr(0, at);
+  f.node = spec.substr(at + 1, eq - at - 1);
+  return f;
+}
+
+void InjectFailCount(cib::Cib* c, const std::string& node, const std::string& rsc, const std::string& task,
+                     long long interval, long long now, std::ostream& out) {
+  cib::NodeState* ns = NodeStateFor(c, node);
+  if (ns->transient.empty()) ns->transient.push_back(cib::NvSet{absl::StrCat("status-", ns->id), {}, {}, {}});
+  auto set = [&](const std::string& name, const std::string& value) {
+    for (auto& p : ns->transient[0].pairs) {
+      if (p.name == name) {
+        p.value = value;
+        return;
+      }
+    }
+    ns->transient[0].pairs.push_back(cib::NvPair{absl::StrCat("status-", ns->id, "-", name), name, value});
+  };
+  std::string suffix = absl::StrCat(rsc, "#", task, "_", interval);
+  int count = 0;
+  for (const auto& p : ns->transient[0].pairs) {
+    if (p.name == "fail-count-" + suffix) count = std::atoi(p.value.value_or("0").c_str());
+  }
+  set("fail-count-" + suffix, std::to_string(count + 1));
+  set("last-failure-" + suffix, std::to_string(now));
+  out << "  * Injecting attribute fail-count-" << suffix << "=value++ into /node_state '" << ns->id << "'\n";
+  out << "  * Injecting attribute last-failure-" << suffix << "=" << now << " into /node_state '" << ns->id
+      << "'\n";
+}
+
+void Execute(const WorkingSet& ws, const std::vector<const Action*>& graph, const std::vector<OpFail>& fails,
+             long long now, std::ostream& out, cib::Cib* revised) {
   std::set<const Action*> in_graph(graph.begin(), graph.end());
   std::set<const Action*> done;
+  bool aborted = false;  // after an injected failure only pseudo actions run
   bool progress = true;
   while (progress) {
     progress = false;
@@ -315,6 +361,7 @@ void Execute(const WorkingSet& ws, const std::vector<const Action*>& graph, std:
         }
       }
       if (!ready) continue;
+      if (aborted && !a->pseudo) continue;
       done.insert(a);
       progress = true;
       out << ActionLine(ws, a) << "\n";
@@ -336,7 +383,18 @@ void Execute(const WorkingSet& ws, const std::vector<const Action*>& graph, std:
         if (it != a->extra.end()) target = std::atoi(it->second.c_str());
         if (a->task == "stop") target = 0;
         std::string name = HistoryName(ws, a->rsc, a->node);
-        RecordOp(revised, a->node->name, name, a->rsc, a->task, a->interval_ms, target, target);
+        int rc = target;
+        std::string key = absl::StrCat(a->rsc->id, "_", a->task, "_", a->interval_ms);
+        std::string name_key = absl::StrCat(name, "_", a->task, "_", a->interval_ms);
+        for (const OpFail& f : fails) {
+          if ((f.key == key || f.key == name_key) && f.node == a->node->name) rc = f.rc;
+        }
+        RecordOp(revised, a->node->name, name, a->rsc, a->task, a->interval_ms, rc, target);
+        if (rc != target) {
+          out << "Pretending action " << a->id << " failed with rc=" << rc << "\n";
+          InjectFailCount(revised, a->node->name, name, a->task, a->interval_ms, now, out);
+          aborted = true;
+        }
       }
     }
   }
@@ -506,10 +564,19 @@ int RunSimulate(const std::vector<std::string>& args, std::ostream& out, std::os
       return 1;
     }
   }
+  std::vector<OpFail> fails;
+  for (const auto& spec : o.op_fail) {
+    auto f = ParseOpFail(spec);
+    if (!f.ok()) {
+      err << "crm simulate: " << f.status().message() << "\n";
+      return 2;
+    }
+    fails.push_back(*f);
+  }
   cib::Cib revised = working;
   if (o.simulate || !o.save_output.empty()) {
     std::ostringstream exec;
-    Execute(ws, graph, exec, &revised);
+    Execute(ws, graph, fails, now, exec, &revised);
     if (o.simulate) {
       out << "\nExecuting Cluster Transition:\n" << exec.str();
       if (!exec_date.empty()) out << "Using the original execution date of: " << exec_date << "\n";
