@@ -596,29 +596,50 @@ void Unpacker::ProcessOps(Resource* rsc, NodeHistory* nh) {
       continue;
     }
     nh->known = true;
-    // Expired failures (failure-timeout) are ignored.
-    bool success = op.status == 0 && op.rc == op.target_rc;
-    bool not_running = op.status == 0 && op.rc == 7;
-    if (!success && rsc->failure_timeout_ms > 0 && op.last_rc_change > 0 &&
-        op.last_rc_change + rsc->failure_timeout_ms / 1000 <= ws_->options.now && !not_running) {
-      continue;
-    }
-    if (op.status == 0 && op.rc == 7 && (probe || op.target_rc == 7 || !rsc->managed)) {
+    // remap_operation(): a result is judged against the expected rc.
+    int rc = op.rc;
+    if (task == "monitor" && rc == 190) rc = 0;  // degraded counts as running
+    if (task == "monitor" && rc == 191) rc = 8;
+    bool masked = probe && (rc == 5 || rc == 2 || op.status == 7);
+    int status = op.status;
+    if (masked) {
+      // A probe that finds the agent missing or misconfigured: not running
+      // there, and never to run there.
+      nh->banned = true;
       role = Role::kStopped;
-      on_fail = "ignore";
       continue;
     }
-    if (op.status == 0 && (op.rc == 8) && (probe || op.target_rc == 8)) {
-      role = Role::kPromoted;
+    bool done = false;
+    if (status == 0 || status == 4) {
+      done = rc == op.target_rc;
+      if (rc == 0 && probe && op.target_rc == 7) done = true;  // probe found it active
+      if (rc == 7 && (probe || rc == op.target_rc || !rsc->managed)) {
+        role = Role::kStopped;
+        on_fail = "ignore";
+        continue;
+      }
+      if (rc == 8) {
+        role = Role::kPromoted;
+        if (probe) done = true;
+      }
+      if (rc == 9 || rc == 191) {
+        role = Role::kPromoted;
+        done = false;
+      }
+      if (rc == 6) nh->fatal = true;
+      if (rc == 5 || rc == 2 || rc == 4 || (rc == 3 && op.interval_ms == 0)) nh->banned = true;
+      if (done && rc != 0 && rc != 7 && rc != 8) done = false;
+    }
+    // Expired failures (failure-timeout) are ignored.
+    if (!done && rsc->failure_timeout_ms > 0 && op.last_rc_change > 0 &&
+        op.last_rc_change + rsc->failure_timeout_ms / 1000 <= ws_->options.now) {
       continue;
     }
-    if (op.status == 0 && op.rc == 0 && (probe || op.target_rc == 0 || task == "monitor")) {
-      success = true;
-    }
-    if (op.status == 0 && op.rc == 7 && task == "stop") success = true;
-    if (success) {
+    if (done) {
       bool clear = false;
-      if (task == "start" || task == "migrate_from") {
+      if (rc == 7) {
+        clear = true;
+      } else if (task == "start" || task == "migrate_from") {
         role = Role::kStarted;
         clear = true;
       } else if (task == "stop") {
@@ -629,13 +650,15 @@ void Unpacker::ProcessOps(Resource* rsc, NodeHistory* nh) {
         clear = true;
       } else if (task == "demote") {
         role = Role::kUnpromoted;
-        clear = true;
+        clear = on_fail == "demote";
       } else if (task == "migrate_to") {
         role = Role::kStopped;  // the source is stopped once migrated
       } else if (task == "monitor") {
         // A later success of the very operation that failed clears it.
         if (last_failure && last_failure->task == op.task && last_failure->interval_ms == op.interval_ms) clear = true;
         if (role < Role::kStarted) role = Role::kStarted;
+      } else if (role < Role::kStarted) {
+        role = Role::kStarted;
       }
       if (clear && (on_fail == "ignore" || on_fail == "block" || on_fail == "demote" || on_fail == "restart")) {
         on_fail = "ignore";
@@ -656,12 +679,7 @@ void Unpacker::ProcessOps(Resource* rsc, NodeHistory* nh) {
     } else if (op.rc == 9 && task == "monitor") {
       role = Role::kPromoted;
     }
-    if (probe && (op.rc == 5 || op.status == 7)) {
-      role = Role::kStopped;
-      on_fail = "ignore";
-    } else if (role < Role::kStarted) {
-      role = Role::kStarted;
-    }
+    if (role < Role::kStarted) role = Role::kStarted;
   }
   (void)failed_once;
   if (role == Role::kUnknown) role = Role::kStopped;
@@ -694,7 +712,13 @@ void Unpacker::History(Node* node, const cib::ResourceHistory& h) {
   rsc->history.push_back(std::move(nh));
   ws_->history_order.emplace_back(rsc, node);
   NodeHistory& stored = rsc->history.back();
-  if (stored.stop_failed) rsc->banned.insert(node);
+  if (stored.stop_failed || stored.banned) {
+    // Hard errors ban the anonymous clone as a whole from the node.
+    rsc->banned.insert(node);
+  }
+  if (stored.fatal) {
+    for (auto& n : ws_->nodes) rsc->banned.insert(&n);
+  }
   if (stored.role > Role::kStopped && !node->online && !node->maintenance && rsc->managed &&
       ws_->options.stonith_enabled) {
     FenceNode(node, absl::StrCat(rsc->id, " is thought to be active there"));

@@ -85,6 +85,8 @@ struct NodeHistory {
   long long last_failure = 0;
   bool pending = false;
   bool stop_failed = false;
+  bool banned = false;  // a hard error: never run here again
+  bool fatal = false;   // not configured: never run anywhere
 };
 
 struct Action;
