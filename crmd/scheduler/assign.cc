@@ -157,6 +157,9 @@ class Assigner {
 
   void Run();
   Node* Assign(Resource* r, Node* prefer);
+  NodeScores Merge(Resource* r, const NodeScores& nodes, const std::string& attr, float factor, unsigned flags) {
+    return MergeWeights(r, &nodes, attr, factor, flags);
+  }
 
  private:
   NodeScores MergeWeights(Resource* r, const NodeScores* nodes, const std::string& attr, float factor,
@@ -777,6 +780,13 @@ void ApplyNodeCriteria(WorkingSet* ws) {
       for (auto& n : ws->nodes) r->scores[&n] = -kInfinity;
     }
   }
+}
+
+std::map<Node*, int> MergeColocatedScores(WorkingSet* ws, Resource* r, const std::map<Node*, int>& nodes,
+                                          const std::string& attr, float factor, bool rollback, bool positive) {
+  Assigner a(ws);
+  unsigned flags = (rollback ? kMergeRollback : 0u) | (positive ? kMergePositive : 0u);
+  return a.Merge(r, nodes, attr, factor, flags);
 }
 
 void AssignResources(WorkingSet* ws) {

@@ -18,4 +18,11 @@ void AssignResources(WorkingSet* ws);
 // Node availability as Pacemaker's pcmk__node_available(consider_score=false).
 bool NodeAvailable(const Node* n);
 
+// pcmk__add_colocated_node_scores(): `nodes` with `r`'s preferences (and
+// those of what is colocated with `r`) merged in at `factor`. With
+// `rollback`, nothing changes if the result leaves no usable node; with
+// `positive`, merged scores never go below zero.
+std::map<Node*, int> MergeColocatedScores(WorkingSet* ws, Resource* r, const std::map<Node*, int>& nodes,
+                                          const std::string& attr, float factor, bool rollback, bool positive);
+
 }  // namespace baton::scheduler

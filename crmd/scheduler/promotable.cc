@@ -94,10 +94,22 @@ std::optional<int> PromotionScore(const Resource* inst, const Node* node) {
     // Once probed or started anywhere, only nodes where the state is known count.
     if (!RunningOn(inst, node) && !KnownOn(inst, node)) return std::nullopt;
   }
-  std::string name = unique ? inst->id : inst->base_id;
-  auto it = node->attrs.find("master-" + name);
-  if (it == node->attrs.end()) return std::nullopt;
-  return ScoreOrZero(it->second);
+  // The name the history knows the instance by (or its id), then, for
+  // anonymous clones, the name without the instance number.
+  std::vector<std::string> names;
+  for (const auto& h : inst->history) {
+    if (!h.history_id.empty() && h.history_id != inst->id) {
+      names.push_back(h.history_id);
+      break;
+    }
+  }
+  if (names.empty()) names.push_back(inst->id);
+  if (!unique) names.push_back(inst->base_id);
+  for (const auto& name : names) {
+    auto it = node->attrs.find("master-" + name);
+    if (it != node->attrs.end()) return ScoreOrZero(it->second);
+  }
+  return std::nullopt;
 }
 
 void AddPromotionScores(WorkingSet* ws, Resource* clone) {
@@ -224,17 +236,20 @@ void SetInstanceRoles(WorkingSet* ws, Resource* clone) {
     if (inst->assigned == nullptr || inst->sort_index < 0) continue;
     weights[inst->assigned] = AddScores(inst->sort_index, weights[inst->assigned]);
   }
+  // (Re-)add the preferences of what the promoted instance must be with,
+  // and of what wants to be with it (promotion_order()).
+  for (const Colocation* c : clone->this_with) {
+    if (c->dependent_role != Role::kPromoted) continue;
+    weights = MergeColocatedScores(ws, c->primary, weights, c->node_attribute,
+                                   static_cast<float>(c->score) / static_cast<float>(kInfinity),
+                                   /*rollback=*/c->score != kInfinity, /*positive=*/false);
+  }
   for (const Colocation* c : clone->with_this) {
     if (c->primary_role != Role::kPromoted) continue;
-    const Resource* d = c->dependent;
-    if (!d->assigned) continue;
-    for (auto& [n, w] : weights) {
-      if (AttrOf(n, c->node_attribute) == AttrOf(d->assigned, c->node_attribute)) {
-        // Scaled preference of the dependent's node.
-        int add = c->score >= kInfinity ? kInfinity : c->score;
-        if (add > 0) w = AddScores(w, add >= kInfinity ? 1 : add);
-      }
-    }
+    if (!c->influence && !clone->running_on.empty()) continue;
+    weights = MergeColocatedScores(ws, c->dependent, weights, c->node_attribute,
+                                   static_cast<float>(c->score) / static_cast<float>(kInfinity),
+                                   /*rollback=*/true, /*positive=*/true);
   }
   for (Resource* inst : clone->children) {
     if (!inst->managed && inst->role == Role::kPromoted) {
@@ -256,8 +271,16 @@ void SetInstanceRoles(WorkingSet* ws, Resource* clone) {
     if (chosen == nullptr) continue;
     bool frozen = !ws->options.have_quorum && ws->options.no_quorum_policy == NoQuorumPolicy::kFreeze &&
                   inst->role < Role::kPromoted;
-    if (!frozen && inst->sort_index >= 0 && promoted < clone->promoted_max &&
-        promoted_on[chosen] < clone->promoted_node_max && NodeAvailable(chosen)) {
+    // node_to_be_promoted_on(): an unmanaged instance stays as it is; a
+    // managed one needs a usable node with room for another promoted one.
+    bool can = false;
+    if (!inst->managed) {
+      can = inst->role == Role::kPromoted;
+    } else {
+      can = !frozen && inst->promotion_priority >= 0 && NodeAvailable(chosen) &&
+            promoted_on[chosen] < clone->promoted_node_max;
+    }
+    if (can && inst->sort_index >= 0 && promoted < clone->promoted_max) {
       role = Role::kPromoted;
       ++promoted;
       ++promoted_on[chosen];
