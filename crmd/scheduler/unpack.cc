@@ -368,15 +368,6 @@ void Unpacker::Resources() {
                    [](const Resource* a, const Resource* b) { return a->priority > b->priority; });
 }
 
-bool ActiveOn(Resource* r, Node* n) {
-  if (r->IsPrimitive()) {
-    return std::find(r->running_on.begin(), r->running_on.end(), n) != r->running_on.end();
-  }
-  for (Resource* c : r->children) {
-    if (ActiveOn(c, n)) return true;
-  }
-  return false;
-}
 
 void CollectLocations(Resource* r, std::vector<Node*>* out) {
   if (r->IsPrimitive()) {
@@ -388,21 +379,7 @@ void CollectLocations(Resource* r, std::vector<Node*>* out) {
   for (Resource* c : r->children) CollectLocations(c, out);
 }
 
-bool ActiveAnywhere(Resource* r) {
-  if (r->IsPrimitive()) return !r->running_on.empty();
-  for (Resource* c : r->children) {
-    if (ActiveAnywhere(c)) return true;
-  }
-  return false;
-}
 
-bool KnownOn(Resource* r, Node* n) {
-  if (r->IsPrimitive()) return r->HistoryOn(n) != nullptr;
-  for (Resource* c : r->children) {
-    if (KnownOn(c, n)) return true;
-  }
-  return false;
-}
 
 Resource* FindPrimitive(Resource* r, const std::string& base_id) {
   if (r->IsPrimitive()) return r->base_id == base_id ? r : nullptr;
