@@ -214,7 +214,7 @@ void SetInstanceRoles(WorkingSet* ws, Resource* clone) {
     Role next = inst->next_role;
     if (chosen == nullptr || next == Role::kStopped) {
       inst->promotion_priority = -kInfinity;
-    } else if (inst->target_role && *inst->target_role <= Role::kUnpromoted) {
+    } else if (inst->target_role && (*inst->target_role == Role::kUnpromoted || *inst->target_role == Role::kStopped)) {
       inst->promotion_priority = -kInfinity;
     } else {
       auto s = PromotionScore(inst, chosen);
