@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <ctime>
+#include <strings.h>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
@@ -12,16 +13,38 @@
 namespace baton::scheduler {
 namespace {
 
-// Compares two values as `type` says: <0, 0, >0; nullopt when not comparable.
-std::optional<int> Compare(const std::string& a, const std::string& b, const std::string& type) {
-  if (type == "integer" || type == "number") {
-    double x = 0, y = 0;
-    if (!absl::SimpleAtod(a, &x) || !absl::SimpleAtod(b, &y)) return std::nullopt;
-    return x < y ? -1 : (x > y ? 1 : 0);
+// compare_attr_expr_vals(): <0, 0, >0. Strings compare ignoring case;
+// integers read a leading integer ("10.7" is 10); numbers are decimals; a
+// side that is not a number makes either numeric type compare as strings.
+// A missing side sorts before a present one.
+int Compare(const std::optional<std::string>& l, const std::optional<std::string>& r, std::string type,
+            const std::string& op) {
+  if (!l && !r) return 0;
+  if (!r) return 1;
+  if (!l) return -1;
+  type = absl::AsciiStrToLower(type);
+  if (type.empty()) {
+    if (op == "lt" || op == "lte" || op == "gt" || op == "gte") {
+      type = (l->find('.') != std::string::npos || r->find('.') != std::string::npos) ? "number" : "integer";
+    } else {
+      type = "string";
+    }
   }
-  if (type == "version") {
-    std::vector<std::string> pa = absl::StrSplit(a, '.');
-    std::vector<std::string> pb = absl::StrSplit(b, '.');
+  auto sign = [](auto x, auto y) { return x < y ? -1 : (x > y ? 1 : 0); };
+  if (type == "integer") {
+    char* e1 = nullptr;
+    char* e2 = nullptr;
+    long long x = std::strtoll(l->c_str(), &e1, 10);
+    long long y = std::strtoll(r->c_str(), &e2, 10);
+    if (e1 != l->c_str() && e2 != r->c_str()) return sign(x, y);
+    type = "string";
+  } else if (type == "number") {
+    double x = 0, y = 0;
+    if (absl::SimpleAtod(*l, &x) && absl::SimpleAtod(*r, &y)) return sign(x, y);
+    type = "string";
+  } else if (type == "version") {
+    std::vector<std::string> pa = absl::StrSplit(*l, '.');
+    std::vector<std::string> pb = absl::StrSplit(*r, '.');
     for (size_t i = 0; i < std::max(pa.size(), pb.size()); ++i) {
       long x = i < pa.size() ? std::atol(pa[i].c_str()) : 0;
       long y = i < pb.size() ? std::atol(pb[i].c_str()) : 0;
@@ -29,20 +52,14 @@ std::optional<int> Compare(const std::string& a, const std::string& b, const std
     }
     return 0;
   }
-  int c = a.compare(b);
-  return c < 0 ? -1 : (c > 0 ? 1 : 0);
-}
-
-bool LooksNumeric(const std::string& s) {
-  double d;
-  return absl::SimpleAtod(s, &d);
+  return sign(strcasecmp(l->c_str(), r->c_str()), 0);
 }
 
 bool EvalAttribute(const cib::Expression& e, const RuleContext& ctx) {
   std::string attr = cib::Get(e.attrs, "attribute");
-  std::string op = cib::Get(e.attrs, "operation");
-  std::string value = cib::Get(e.attrs, "value");
-  std::string type = cib::Get(e.attrs, "type");
+  std::string op = absl::AsciiStrToLower(cib::Get(e.attrs, "operation"));
+  std::optional<std::string> value;
+  if (auto it = e.attrs.find("value"); it != e.attrs.end()) value = it->second;
   std::optional<std::string> actual;
   if (ctx.node_attrs) {
     auto it = ctx.node_attrs->find(attr);
@@ -50,21 +67,14 @@ bool EvalAttribute(const cib::Expression& e, const RuleContext& ctx) {
   }
   if (op == "defined") return actual.has_value();
   if (op == "not_defined") return !actual.has_value();
-  if (!actual) return op == "ne";
-  if (type.empty()) {
-    // Pacemaker compares as numbers when both sides look like numbers for
-    // lt/gt/lte/gte, and as strings otherwise.
-    type = (op != "eq" && op != "ne" && LooksNumeric(*actual) && LooksNumeric(value)) ? "number"
-                                                                                       : "string";
-  }
-  auto c = Compare(*actual, value, type);
-  if (!c) return op == "ne";
-  if (op == "eq") return *c == 0;
-  if (op == "ne") return *c != 0;
-  if (op == "lt") return *c < 0;
-  if (op == "lte") return *c <= 0;
-  if (op == "gt") return *c > 0;
-  if (op == "gte") return *c >= 0;
+  if (!actual) return op == "ne";  // checked against crm_simulate
+  int c = Compare(actual, value, cib::Get(e.attrs, "type"), op);
+  if (op == "eq") return c == 0;
+  if (op == "ne") return c != 0;
+  if (op == "lt") return c < 0;
+  if (op == "lte") return c <= 0;
+  if (op == "gt") return c > 0;
+  if (op == "gte") return c >= 0;
   return false;
 }
 
@@ -109,8 +119,9 @@ long long AddDuration(long long start, const std::map<std::string, std::string>&
 
 bool EvalDate(const cib::Expression& e, const RuleContext& ctx) {
   std::string op = cib::Get(e.attrs, "operation", "in_range");
-  auto start = ParseIsoDateTime(cib::Get(e.attrs, "start"));
-  auto end = ParseIsoDateTime(cib::Get(e.attrs, "end"));
+  // Pacemaker 2.1.5's rules ignore numeric zone offsets ("+02:00").
+  auto start = ParseIsoDateTime(cib::Get(e.attrs, "start"), /*ignore_offset=*/true);
+  auto end = ParseIsoDateTime(cib::Get(e.attrs, "end"), /*ignore_offset=*/true);
   if (op == "date_spec") return EvalDateSpec(e.date_spec, ctx.now);
   if (op == "gt") return start && ctx.now > *start;
   if (op == "lt") return end && ctx.now < *end;
@@ -147,7 +158,7 @@ bool EvalExpression(const cib::Expression& e, const RuleContext& ctx) {
 
 }  // namespace
 
-std::optional<long long> ParseIsoDateTime(std::string_view text) {
+std::optional<long long> ParseIsoDateTime(std::string_view text, bool ignore_offset) {
   std::string t(absl::StripAsciiWhitespace(absl::string_view(text.data(), text.size())));
   if (t.empty()) return std::nullopt;
   int year = 0, month = 1, day = 1, hour = 0, minute = 0, second = 0, yday = 0;
@@ -191,6 +202,7 @@ std::optional<long long> ParseIsoDateTime(std::string_view text) {
     if (pos < t.size() && t[pos] == ':') ++pos;
     digits(2, &om);
     offset = sign * (oh * 3600LL + om * 60LL);
+    if (ignore_offset) offset = 0;
   }
   struct tm tm = {};
   tm.tm_year = year - 1900;
@@ -234,8 +246,10 @@ bool NvSetApplies(const cib::NvSet& set, const RuleContext& ctx) {
 
 void UnpackNvSets(const std::vector<cib::NvSet>& sets, const RuleContext& ctx,
                   std::map<std::string, std::string>* out, bool overwrite) {
+  // Pacemaker collects the sets in reverse document order before a stable
+  // sort by score, so among equal scores the later set wins.
   std::vector<const cib::NvSet*> order;
-  for (const auto& s : sets) order.push_back(&s);
+  for (auto it = sets.rbegin(); it != sets.rend(); ++it) order.push_back(&*it);
   std::stable_sort(order.begin(), order.end(), [](const cib::NvSet* a, const cib::NvSet* b) {
     return ScoreOrZero(a->score.value_or("0")) > ScoreOrZero(b->score.value_or("0"));
   });

@@ -32,7 +32,8 @@ void UnpackNvSets(const std::vector<cib::NvSet>& sets, const RuleContext& ctx,
                   std::map<std::string, std::string>* out, bool overwrite = false);
 
 // Parses an ISO 8601 date/time ("2005-020T12:30", "2014-05-07 00:28:00Z")
-// to seconds since the epoch (UTC).
-std::optional<long long> ParseIsoDateTime(std::string_view text);
+// to seconds since the epoch (UTC). With `ignore_offset`, a numeric zone
+// offset is read but not applied, as Pacemaker 2.1.5's rule evaluation does.
+std::optional<long long> ParseIsoDateTime(std::string_view text, bool ignore_offset = false);
 
 }  // namespace baton::scheduler
