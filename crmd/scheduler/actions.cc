@@ -330,7 +330,7 @@ void ActionBuilder::Recurring(Resource* r) {
     bool start_optional = start == nullptr || start->optional;
     NodeHistory* h = r->HistoryOn(node);
     bool exists = h && h->active_monitors.count(*interval) && h->role != Role::kStopped;
-    bool optional = start_optional && exists;
+    bool optional = start_optional && exists && !r->reschedule.count({node, *interval});
     bool mismatch = (op_role != Role::kUnknown && op_role != r->next_role &&
                      !(op_role == Role::kStarted && r->next_role == Role::kUnpromoted)) ||
                     (op_role == Role::kUnknown && r->next_role == Role::kPromoted);

@@ -6,6 +6,7 @@
 #include "crmd/scheduler/assign.h"
 #include "crmd/scheduler/constraints.h"
 #include "crmd/scheduler/digest.h"
+#include "crmd/scheduler/rules.h"
 #include "crmd/scheduler/unpack.h"
 
 namespace baton::scheduler {
@@ -26,6 +27,33 @@ std::map<std::string, std::string> OpParams(const Resource* r, const std::string
   return out;
 }
 
+// An operation's timeout in milliseconds: its own, op_defaults', or 20s.
+long long OpTimeoutMs(const WorkingSet& ws, const Resource* r, const cib::Operation* op) {
+  std::string t = op ? cib::Get(op->attrs, "timeout") : "";
+  if (t.empty() && op) {
+    for (const auto& set : op->meta) {
+      for (const auto& p : set.pairs) {
+        if (p.name == "timeout" && p.value) t = *p.value;
+      }
+    }
+  }
+  if (t.empty()) {
+    std::map<std::string, std::string> defaults;
+    RuleContext ctx;
+    ctx.now = ws.options.now;
+    ctx.rsc_class = r->cls;
+    ctx.rsc_provider = r->provider;
+    ctx.rsc_type = r->type;
+    if (op) {
+      ctx.op_name = op->name;
+      ctx.op_interval_ms = ParseIntervalMs(op->interval).value_or(0);
+    }
+    UnpackNvSets(ws.cib().configuration.op_defaults, ctx, &defaults);
+    t = cib::Get(defaults, "timeout");
+  }
+  return ParseIntervalMs(t).value_or(20000);
+}
+
 // Compares the recorded digests of a resource's active operations with its
 // configuration (pcmk__check_action_config, for non-recurring operations).
 void CheckDigests(WorkingSet* ws) {
@@ -33,20 +61,39 @@ void CheckDigests(WorkingSet* ws) {
     if (!r->IsPrimitive() || r->orphan) return;
     for (const NodeHistory& h : r->history) {
       if (h.role <= Role::kStopped || !h.node->online) continue;
+      // Active operations: from the last start, or the last probe that
+      // found it running (calculate_active_ops).
       int start = -1;
       for (size_t i = 0; i < h.ops.size(); ++i) {
         const OpEntry& op = h.ops[i];
-        if ((op.task == "start" || op.task == "migrate_from") && op.status == 0) start = static_cast<int>(i);
+        bool started = (op.task == "start" || op.task == "migrate_from") && op.status == 0;
+        bool found = op.task == "monitor" && op.interval_ms == 0 && (op.rc == 0 || op.rc == 8);
+        if (started || found) start = static_cast<int>(i);
       }
       if (start < 0) continue;
       for (size_t i = start; i < h.ops.size(); ++i) {
         const OpEntry& op = h.ops[i];
-        if (op.interval_ms != 0 || op.op_digest.empty()) continue;
-        if (op.task != "start" && op.task != "promote" && op.task != "migrate_from") continue;
-        std::map<std::string, std::string> extra = OpParams(r, op.task, 0);
+        if (op.op_digest.empty()) continue;
+        bool recurring = op.interval_ms > 0;
+        if (!recurring && op.task != "start" && op.task != "promote" && op.task != "migrate_from" &&
+            op.task != "monitor") {
+          continue;
+        }
+        const cib::Operation* config = nullptr;
+        for (const cib::Operation* c : r->ops) {
+          if (c->name == op.task && ParseIntervalMs(c->interval).value_or(-1) == op.interval_ms) config = c;
+        }
+        if (recurring && config == nullptr) continue;  // no longer configured: cancelled, not compared
+        std::map<std::string, std::string> extra = OpParams(r, op.task, op.interval_ms);
         std::map<std::string, std::string> params = r->params;
         for (const auto& [k, v] : extra) params[k] = v;
+        if (recurring) params["CRM_meta_timeout"] = std::to_string(OpTimeoutMs(*ws, r, config));
         if (ParametersDigest(params) == op.op_digest) continue;
+        if (recurring) {
+          // A recurring monitor with new parameters is just rescheduled.
+          r->reschedule.insert({h.node, op.interval_ms});
+          continue;
+        }
         bool restart = !extra.empty() || op.restart_digest.empty();
         if (!restart) {
           std::string force = op.record ? cib::Get(op.record->attrs, "op-force-restart") : "";

@@ -140,7 +140,8 @@ struct Resource {
   std::string orphan_history_id;
   std::set<Node*> banned;
   std::set<Node*> definition_changed;  // recorded op-digest differs: restart here
-  bool reload = false;                 // only reloadable parameters changed  // -INFINITY from failures (stop failed, on-fail=migrate, hard errors)
+  bool reload = false;                 // only reloadable parameters changed
+  std::set<std::pair<Node*, long long>> reschedule;  // recurring monitors with new parameters  // -INFINITY from failures (stop failed, on-fail=migrate, hard errors)
 
   // Placement.
   std::map<Node*, int> scores;  // allowed nodes
