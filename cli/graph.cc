@@ -16,12 +16,6 @@ std::string Key(const Action* a) {
   return absl::StrCat(a->rsc->id, "_", a->task, "_", a->interval_ms);
 }
 
-std::string Label(const Action* a) {
-  std::string k = Key(a);
-  if (a->node && a->task != "stonith" && a->rsc) absl::StrAppend(&k, " ", a->node->name);
-  return k;
-}
-
 std::string Esc(const std::string& s) {
   std::string out;
   for (char c : s) {
@@ -60,20 +54,30 @@ std::string GraphXml(const scheduler::WorkingSet& ws, const std::vector<const Ac
 }
 
 std::string GraphDot(const scheduler::WorkingSet& ws, const std::vector<const Action*>& graph) {
+  // As crm_simulate draws it: every action in the transition (bold,
+  // green; pseudo actions in orange text), newest first, then the edges
+  // between them.
   std::set<const Action*> in(graph.begin(), graph.end());
+  auto name = [](const Action* a) {
+    if (a->task == "stonith") return absl::StrCat("stonith '", a->fence_action, "' ", a->node->name);
+    std::string k = Key(a);
+    if (a->node && a->rsc) absl::StrAppend(&k, " ", a->node->name);
+    else if (a->node) k = absl::StrCat(a->task, " ", a->node->name);
+    return k;
+  };
   std::string out = " digraph \"g\" {\n";
-  for (const Action& a : ws.actions) {
-    if (a.optional && !in.count(&a)) continue;
-    const char* color = in.count(&a) ? (a.pseudo ? "orange" : "green") : "red";
-    const char* style = a.pseudo ? "bold" : (in.count(&a) ? "bold" : "dashed");
-    absl::StrAppend(&out, "\"", Esc(Label(&a)), "\" [ style=", style, " color=\"", color, "\" fontcolor=\"",
-                    in.count(&a) ? "black" : "red", "\"]\n");
+  for (auto it = ws.actions.rbegin(); it != ws.actions.rend(); ++it) {
+    const Action* a = &*it;
+    if (!in.count(a)) continue;
+    absl::StrAppend(&out, "\"", Esc(name(a)), "\" [ style=bold color=\"green\" fontcolor=\"",
+                    a->pseudo ? "orange" : "black", "\"]\n");
   }
-  for (const Action& a : ws.actions) {
-    if (a.optional && !in.count(&a)) continue;
-    for (const scheduler::Ordering* o : a.before) {
-      if (o->first->optional && !in.count(o->first)) continue;
-      absl::StrAppend(&out, "\"", Esc(Label(o->first)), "\" -> \"", Esc(Label(&a)), "\" [ style = bold]\n");
+  for (auto it = ws.actions.rbegin(); it != ws.actions.rend(); ++it) {
+    const Action* a = &*it;
+    if (!in.count(a)) continue;
+    for (auto o = a->before.rbegin(); o != a->before.rend(); ++o) {
+      if (!in.count((*o)->first)) continue;
+      absl::StrAppend(&out, "\"", Esc(name((*o)->first)), "\" -> \"", Esc(name(a)), "\" [ style = bold]\n");
     }
   }
   out += "}\n";

@@ -482,7 +482,9 @@ void ActionBuilder::OrderVsFence(Action* fence, Node* target) {
     for (Action* a : r->actions) {
       if ((a->task == "start" || a->task == "promote") && r->requires_ == "fencing") {
         ws_->Order(fence, a, kOrderOptional);
-      } else if (a->task == "start" && r->requires_ == "quorum" && a->node == target) {
+      } else if (a->task == "start" && r->requires_ == "quorum" && r->scores.count(target) &&
+                 !KnownOn(r, target)) {
+        // It might be active on the node being fenced: wait for the fencing.
         ws_->Order(fence, a, kOrderOptional | kOrderRunnableLeft);
       }
       if ((a->task == "stop" || a->task == "demote") && a->node == target) {
