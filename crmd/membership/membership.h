@@ -1,0 +1,128 @@
+// Membership: which nodes form the cluster right now. Each node sends a
+// heartbeat on every link every heartbeat_interval; a peer not heard on any
+// link for `token` ms is lost. Nodes agree on a view (members + ring id) by
+// proposing the same member set: a view is installed when every proposed
+// member proposes exactly it.
+//
+// Core logic only: no I/O, no clock. The caller feeds received heartbeats
+// and ticks (with the time) and sends what Tick() returns on every link.
+//
+// Invariants (checked by tests/sim after every step):
+//  1. Two nodes that installed the same ring id installed the same members.
+//  2. A proposal contains only nodes that all hear each other (a clique of
+//     mutual reachability), so an asymmetric failure ends in disjoint views.
+//  3. Ring sequence numbers only grow on a node, across restarts too (the
+//     caller persists max_seq()).
+// Not thread-safe: one owner drives it.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace baton::membership {
+
+using NodeId = uint32_t;
+
+struct RingId {
+  NodeId representative = 0;
+  uint64_t seq = 0;
+  auto operator<=>(const RingId&) const = default;
+};
+
+struct View {
+  RingId ring;
+  std::set<NodeId> members;
+  bool operator==(const View&) const = default;
+};
+
+// What a heartbeat carries (the wire form adds authentication).
+struct Heartbeat {
+  NodeId sender = 0;
+  uint64_t incarnation = 0;  // changes at every start of the sender
+  uint64_t seq = 0;          // per incarnation, strictly increasing
+  uint32_t link = 0;
+  std::set<NodeId> reachable;  // peers the sender currently hears
+  std::set<NodeId> proposal;   // members it proposes
+  uint64_t proposal_seq = 0;
+  View installed;              // its current view
+  bool ready = true;           // its crmd can be DC
+};
+
+struct Options {
+  NodeId self = 0;
+  std::vector<NodeId> nodes;  // configured nodes
+  uint32_t links = 1;
+  uint64_t token_ms = 500;
+  uint64_t heartbeat_interval_ms = 100;
+  // Tests only: install the own proposal without waiting for agreement, to
+  // prove the simulation's invariant checks catch a broken protocol.
+  bool unsafe_skip_agreement = false;
+};
+
+struct Counters {
+  uint64_t received = 0;
+  uint64_t stale = 0;           // replayed or reordered (old seq)
+  uint64_t old_incarnation = 0;
+  uint64_t unknown_sender = 0;
+};
+
+class Membership {
+ public:
+  // `persisted_seq` is the highest ring sequence this node used before it
+  // (re)started, kept on disk by the caller (like corosync's ringid file):
+  // ring ids must never repeat across restarts.
+  Membership(Options options, uint64_t incarnation, uint64_t persisted_seq, uint64_t now_ms);
+
+  // A heartbeat that passed authentication. Old or replayed ones are
+  // dropped and counted.
+  void OnHeartbeat(const Heartbeat& hb, uint64_t now_ms);
+
+  // Advances time: expires peers, updates the proposal, may install a view.
+  // Returns the heartbeat to send on every link when one is due.
+  std::optional<Heartbeat> Tick(uint64_t now_ms);
+
+  const View& view() const { return view_; }
+  // Links of a peer heard within token (bit i = link i).
+  uint32_t LinksUp(NodeId peer, uint64_t now_ms) const;
+  // Per link: whether any peer was heard on it within token.
+  std::vector<bool> LinkStatus(uint64_t now_ms) const;
+  const Counters& counters() const { return counters_; }
+  // Members of the view whose crmd reports ready.
+  std::set<NodeId> ReadyMembers() const;
+  uint64_t view_changes() const { return view_changes_; }
+  // The highest ring sequence used or seen: persist it before sending what
+  // Tick() returns.
+  uint64_t max_seq() const { return max_seen_seq_; }
+
+ private:
+  struct Peer {
+    uint64_t incarnation = 0;
+    uint64_t seq = 0;
+    std::vector<uint64_t> last_heard;  // per link, 0 = never
+    std::vector<uint64_t> link_seq;    // per link, newest seq delivered
+    Heartbeat last;
+  };
+
+  bool Alive(const Peer& p, uint64_t now_ms) const;
+  std::set<NodeId> Candidate(uint64_t now_ms) const;
+  void UpdateProposal(uint64_t now_ms);
+  void MaybeInstall(uint64_t now_ms);
+
+  Options options_;
+  uint64_t incarnation_;
+  uint64_t seq_ = 0;
+  uint64_t next_send_ms_ = 0;
+  std::map<NodeId, Peer> peers_;
+  std::set<NodeId> proposal_;
+  uint64_t proposal_seq_ = 0;
+  uint64_t max_seen_seq_ = 0;
+  View view_;
+  Counters counters_;
+  uint64_t view_changes_ = 0;
+};
+
+}  // namespace baton::membership

@@ -1,0 +1,204 @@
+// Membership between a few nodes over a hand-driven clock: views form,
+// a lost peer is noticed within token, a single lost link changes nothing,
+// an asymmetric failure ends in disjoint views, and replayed or old
+// heartbeats are dropped.
+#include "crmd/membership/membership.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <memory>
+
+#include "crmd/membership/election.h"
+
+namespace baton::membership {
+namespace {
+
+// Nodes 1..n, links 0..links-1; heard[a][b][l]: a hears b on link l.
+class Cluster {
+ public:
+  Cluster(int n, uint32_t links) : links_(links) {
+    for (int i = 1; i <= n; ++i) ids_.push_back(static_cast<NodeId>(i));
+    for (NodeId a : ids_) {
+      for (NodeId b : ids_) hears_[a][b].assign(links, true);
+    }
+    for (NodeId n2 : ids_) Start(n2);
+  }
+
+  void Start(NodeId n) {
+    Options o;
+    o.self = n;
+    o.nodes = ids_;
+    o.links = links_;
+    nodes_[n] = std::make_unique<Membership>(o, ++incarnation_, disk_[n], now_);
+    up_[n] = true;
+  }
+
+  // Runs for `ms`, delivering every heartbeat at once where a link allows.
+  void Run(uint64_t ms) {
+    for (uint64_t end = now_ + ms; now_ < end; now_ += 10) {
+      for (NodeId from : ids_) {
+        if (!up_[from]) continue;
+        auto hb = nodes_[from]->Tick(now_);
+        disk_[from] = nodes_[from]->max_seq();
+        if (!hb) continue;
+        for (uint32_t l = 0; l < links_; ++l) {
+          hb->link = l;
+          for (NodeId to : ids_) {
+            if (to != from && up_[to] && hears_[to][from][l]) nodes_[to]->OnHeartbeat(*hb, now_);
+          }
+        }
+      }
+    }
+  }
+
+  // Time until every node in `group` has exactly `group` as its view.
+  std::optional<uint64_t> TimeToView(const std::set<NodeId>& group, uint64_t limit) {
+    uint64_t start = now_;
+    while (now_ - start < limit) {
+      bool all = true;
+      for (NodeId n : group) all = all && nodes_[n]->view().members == group;
+      if (all) return now_ - start;
+      Run(10);
+    }
+    return std::nullopt;
+  }
+
+  Membership& node(NodeId n) { return *nodes_[n]; }
+  void PowerOff(NodeId n) { up_[n] = false; }
+  void Cut(NodeId a, NodeId b, uint32_t link) { hears_[a][b][link] = hears_[b][a][link] = false; }
+  void CutOneWay(NodeId listener, NodeId speaker) { hears_[listener][speaker].assign(links_, false); }
+  void Heal() {
+    for (NodeId a : ids_) {
+      for (NodeId b : ids_) hears_[a][b].assign(links_, true);
+    }
+  }
+  uint64_t now() const { return now_; }
+
+ private:
+  uint32_t links_;
+  std::vector<NodeId> ids_;
+  std::map<NodeId, std::map<NodeId, std::vector<bool>>> hears_;
+  std::map<NodeId, std::unique_ptr<Membership>> nodes_;
+  std::map<NodeId, bool> up_;
+  std::map<NodeId, uint64_t> disk_;
+  uint64_t incarnation_ = 0;
+  uint64_t now_ = 0;
+};
+
+TEST(Membership, ThreeNodesFormOneView) {
+  Cluster c(3, 2);
+  auto t = c.TimeToView({1, 2, 3}, 2000);
+  ASSERT_TRUE(t.has_value());
+  EXPECT_LT(*t, 500u);
+  EXPECT_EQ(c.node(1).view().ring, c.node(3).view().ring);
+  EXPECT_EQ(c.node(1).view().ring.representative, 1u);
+}
+
+TEST(Membership, PowerOffIsNoticedWithinTokenPlusAHeartbeat) {
+  Cluster c(3, 2);
+  ASSERT_TRUE(c.TimeToView({1, 2, 3}, 2000));
+  c.Run(300);
+  c.PowerOff(3);
+  auto t = c.TimeToView({1, 2}, 2000);
+  ASSERT_TRUE(t.has_value());
+  EXPECT_LE(*t, 500u + 100u + 20u);  // token + heartbeat interval + step
+  EXPECT_GE(*t, 400u);               // not before the token expired
+}
+
+TEST(Membership, LosingOneOfTwoLinksChangesNothing) {
+  Cluster c(3, 2);
+  ASSERT_TRUE(c.TimeToView({1, 2, 3}, 2000));
+  uint64_t changes = c.node(1).view_changes();
+  c.Cut(1, 2, 1);
+  c.Cut(1, 3, 1);
+  c.Run(5000);
+  EXPECT_EQ(c.node(1).view().members, (std::set<NodeId>{1, 2, 3}));
+  EXPECT_EQ(c.node(1).view_changes(), changes);
+  EXPECT_EQ(c.node(1).LinksUp(2, c.now()), 1u);  // only link 0
+  EXPECT_EQ(c.node(1).LinkStatus(c.now()), (std::vector<bool>{true, false}));
+}
+
+TEST(Membership, AsymmetricFailureEndsInDisjointAgreedViews) {
+  Cluster c(3, 1);
+  ASSERT_TRUE(c.TimeToView({1, 2, 3}, 2000));
+  c.CutOneWay(/*listener=*/3, /*speaker=*/1);  // 1 hears 3, 3 does not hear 1
+  c.Run(3000);
+  std::set<NodeId> v1 = c.node(1).view().members;
+  std::set<NodeId> v3 = c.node(3).view().members;
+  EXPECT_FALSE(v1.count(3));
+  EXPECT_FALSE(v3.count(1));
+  // Node 2 is with exactly one side, and that side agrees with it.
+  const auto& v2 = c.node(2).view();
+  EXPECT_TRUE(v2.members == v1 || v2.members == v3);
+  EXPECT_EQ(v2.members.size(), 2u);
+  // And it stays that way: no flapping.
+  uint64_t changes = c.node(2).view_changes();
+  c.Run(3000);
+  EXPECT_EQ(c.node(2).view_changes(), changes);
+}
+
+TEST(Membership, SplitHealsIntoOneView) {
+  Cluster c(4, 1);
+  ASSERT_TRUE(c.TimeToView({1, 2, 3, 4}, 2000));
+  for (NodeId a : {1, 2}) {
+    for (NodeId b : {3, 4}) c.Cut(a, b, 0);
+  }
+  ASSERT_TRUE(c.TimeToView({1, 2}, 2000));
+  ASSERT_TRUE(c.TimeToView({3, 4}, 2000));
+  RingId left = c.node(1).view().ring;
+  RingId right = c.node(3).view().ring;
+  EXPECT_NE(left, right);
+  c.Heal();
+  ASSERT_TRUE(c.TimeToView({1, 2, 3, 4}, 2000));
+  EXPECT_EQ(c.node(1).view().ring, c.node(4).view().ring);
+  EXPECT_GT(c.node(1).view().ring.seq, std::max(left.seq, right.seq));
+}
+
+TEST(Membership, ReplayedAndOldHeartbeatsAreDropped) {
+  Options o;
+  o.self = 1;
+  o.nodes = {1, 2};
+  Membership m(o, 1, 0, 0);
+  Heartbeat hb;
+  hb.sender = 2;
+  hb.incarnation = 5;
+  hb.seq = 10;
+  hb.reachable = {1};
+  hb.proposal = {1, 2};
+  m.OnHeartbeat(hb, 0);
+  EXPECT_EQ(m.counters().received, 1u);
+  m.OnHeartbeat(hb, 10);  // the same again: a replay
+  EXPECT_EQ(m.counters().stale, 1u);
+  hb.seq = 9;  // older
+  m.OnHeartbeat(hb, 20);
+  EXPECT_EQ(m.counters().stale, 2u);
+  hb.incarnation = 4;  // from before the peer restarted
+  hb.seq = 99;
+  m.OnHeartbeat(hb, 30);
+  EXPECT_EQ(m.counters().old_incarnation, 1u);
+  hb.sender = 7;  // not a configured node
+  m.OnHeartbeat(hb, 40);
+  EXPECT_EQ(m.counters().unknown_sender, 1u);
+  EXPECT_EQ(m.counters().received, 1u);
+}
+
+TEST(Membership, RingIdsNeverRepeatAcrossRestarts) {
+  Cluster c(2, 1);
+  ASSERT_TRUE(c.TimeToView({1, 2}, 2000));
+  RingId before = c.node(1).view().ring;
+  c.PowerOff(1);
+  c.Run(1000);
+  c.Start(1);
+  ASSERT_TRUE(c.TimeToView({1, 2}, 2000));
+  EXPECT_GT(c.node(1).view().ring.seq, before.seq);
+}
+
+TEST(Election, LowestReadyMemberOfAQuorateView) {
+  EXPECT_EQ(ElectDc({2, 3, 5}, true), 2u);
+  EXPECT_EQ(ElectDc({2, 3, 5}, false), std::nullopt);
+  EXPECT_EQ(ElectDc({}, true), std::nullopt);
+}
+
+}  // namespace
+}  // namespace baton::membership
