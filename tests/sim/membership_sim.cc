@@ -43,6 +43,12 @@ class Sim {
         if (!up_[n]) continue;
         auto hb = nodes_[n]->Tick(now_);
         disk_[n] = nodes_[n]->max_seq();  // persisted before anything is sent
+        quorum::Quorum& q = quorum_.at(n);
+        if (!(nodes_[n]->view() == seen_view_[n])) {
+          seen_view_[n] = nodes_[n]->view();
+          q.OnMembership(seen_view_[n].members, now_);
+        }
+        q.OnTick(now_);
         if (hb) Send(n, *hb);
       }
       Check();
@@ -68,6 +74,20 @@ class Sim {
     mo.unsafe_skip_agreement = o_.break_agreement;
     nodes_[n] = std::make_unique<Membership>(mo, ++incarnations_[n] + now_ * 1000, disk_[n], now_);
     disk_[n] = nodes_[n]->max_seq();
+    quorum::Config qc;
+    for (NodeId id : ids_) qc.nodes.push_back({id, 1});
+    qc.two_node = o_.two_node;
+    qc.auto_tie_breaker = o_.auto_tie_breaker;
+    if (o_.wait_for_all) qc.wait_for_all = true;
+    auto q = quorum::Quorum::Create(qc, n);
+    if (!q.ok()) {
+      Fail(std::string("bad quorum configuration: ") + std::string(q.status().message()));
+      return;
+    }
+    quorum_.erase(n);
+    quorum_.emplace(n, *std::move(q));
+    quorum_.at(n).OnMembership(nodes_[n]->view().members, now_);
+    seen_view_[n] = nodes_[n]->view();
     up_[n] = true;
   }
 
@@ -156,9 +176,6 @@ class Sim {
     }
   }
 
-  bool Quorate(const std::set<NodeId>& members) const {
-    return members.size() * 2 > ids_.size();
-  }
 
   void Fail(const std::string& what) {
     std::ostringstream s;
@@ -187,7 +204,7 @@ class Sim {
         Fail("a node installed a view without itself");
         return;
       }
-      bool q = Quorate(v.members);
+      bool q = o_.break_quorum || quorum_.at(n).quorate();
       if (q) quorate.push_back(v.members);
       // 3. At most one DC per quorate view.
       auto dc = membership::ElectDc(nodes_[n]->ReadyMembers(), q);
@@ -200,6 +217,7 @@ class Sim {
       }
     }
     // 2. No two quorate views with disjoint members at the same time.
+    if (o_.two_node) return;
     for (size_t i = 0; i < quorate.size(); ++i) {
       for (size_t j = i + 1; j < quorate.size(); ++j) {
         std::vector<NodeId> common;
@@ -241,6 +259,8 @@ class Sim {
   std::map<NodeId, bool> up_;
   std::map<NodeId, uint64_t> incarnations_;
   std::map<NodeId, uint64_t> disk_;  // each node's persisted ring sequence
+  std::map<NodeId, quorum::Quorum> quorum_;
+  std::map<NodeId, membership::View> seen_view_;
   std::map<NodeId, std::map<NodeId, std::vector<bool>>> link_up_;
   std::vector<Packet> in_flight_;
   std::map<RingId, std::set<NodeId>> rings_;

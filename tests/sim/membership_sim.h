@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "crmd/membership/membership.h"
+#include "crmd/quorum/quorum.h"
 
 namespace baton::sim {
 
@@ -33,6 +34,14 @@ struct SimOptions {
   // Testing the tests: deliberately break the protocol (install the own
   // proposal without waiting for agreement) to see the checker catch it.
   bool break_agreement = false;
+  // Likewise: every node considers itself quorate.
+  bool break_quorum = false;
+  // votequorum options (see crmd/quorum). With two_node both halves of a
+  // split stay quorate by design (fencing decides), so the disjoint-quorate
+  // check is off for it.
+  bool two_node = false;
+  bool auto_tie_breaker = false;
+  bool wait_for_all = false;
 };
 
 struct SimResult {

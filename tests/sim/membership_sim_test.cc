@@ -26,6 +26,11 @@ TEST(MembershipSim, SeededSchedulesKeepInvariants) {
     o.links = 1 + s % 2;
     o.fault_ms = 2000;
     o.heal_ms = 2500;
+    // Even node counts also run with auto_tie_breaker; two nodes with
+    // two_node every other time.
+    o.auto_tie_breaker = o.nodes % 2 == 0 && s % 3 == 0;
+    o.two_node = o.nodes == 2 && s % 2 == 0;
+    if (o.two_node) o.auto_tie_breaker = false;
     SimResult r = RunMembershipSim(o);
     ASSERT_TRUE(r.ok) << r.failure;
     view_changes += r.view_changes;
@@ -43,6 +48,20 @@ TEST(MembershipSim, CatchesAProtocolThatSkipsAgreement) {
     if (!RunMembershipSim(o).ok) ++caught;
   }
   EXPECT_GT(caught, 0) << "the invariant checks missed a membership that installs views without agreement";
+}
+
+TEST(MembershipSim, CatchesQuorumGrantedWithoutMajority) {
+  // Every partition considering itself quorate must trip the check that
+  // no two quorate views are disjoint.
+  int caught = 0;
+  for (int s = 1; s <= 300 && caught == 0; ++s) {
+    SimOptions o;
+    o.seed = static_cast<uint64_t>(s);
+    o.nodes = 4;
+    o.break_quorum = true;
+    if (!RunMembershipSim(o).ok) ++caught;
+  }
+  EXPECT_GT(caught, 0) << "the invariant checks missed two disjoint quorate partitions";
 }
 
 TEST(MembershipSim, QuietNetworkFormsOneViewQuickly) {
