@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "cli/simulate.h"
+#include "cli/status_client.h"
 
 namespace {
 
@@ -14,7 +15,9 @@ std::string BaseName(const std::string& path) {
 }
 
 constexpr char kUsage[] =
-    "usage: crm simulate [options]      run the scheduler on a CIB (as crm_simulate)\n"
+    "usage: crm status                  the cluster as crm_mon -1 shows it\n"
+    "       crm cluster status          the same, with membership, links and votes\n"
+    "       crm simulate [options]      run the scheduler on a CIB (as crm_simulate)\n"
     "       crm help\n";
 
 }  // namespace
@@ -30,6 +33,11 @@ int main(int argc, char** argv) {
   std::string cmd = args[0];
   args.erase(args.begin());
   if (cmd == "simulate") return baton::cli::RunSimulate(args, std::cout, std::cerr);
+  if (cmd == "status") return baton::cli::RunStatus(args, /*cluster=*/false, std::cout, std::cerr);
+  if (cmd == "cluster" && !args.empty() && args[0] == "status") {
+    args.erase(args.begin());
+    return baton::cli::RunStatus(args, /*cluster=*/true, std::cout, std::cerr);
+  }
   std::cerr << "crm: unknown command '" << cmd << "'\n" << kUsage;
   return 2;
 }

@@ -1,0 +1,385 @@
+// baton-crmd (see crmd.h): UDP heartbeats on every link, membership,
+// quorum and election, and a local control socket for `crm status`.
+#include "crmd/daemon/crmd.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "crmd/config/auth_key.h"
+#include "crmd/membership/codec.h"
+#include "crmd/membership/election.h"
+#include "crmd/membership/membership.h"
+#include "crmd/quorum/quorum.h"
+
+namespace baton::crmd {
+namespace {
+
+volatile std::sig_atomic_t g_stop = 0;
+void OnSignal(int) { g_stop = 1; }
+
+uint64_t NowMs() {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000 + static_cast<uint64_t>(ts.tv_nsec) / 1000000;
+}
+
+std::string Dir(const std::string& path) {
+  auto slash = path.rfind('/');
+  return slash == std::string::npos ? "." : path.substr(0, slash);
+}
+
+// Local addresses, to find which configured node this is.
+std::set<std::string> LocalAddresses() {
+  std::set<std::string> out;
+  struct ifaddrs* ifs = nullptr;
+  if (getifaddrs(&ifs) != 0) return out;
+  for (struct ifaddrs* i = ifs; i; i = i->ifa_next) {
+    if (!i->ifa_addr) continue;
+    char buf[INET6_ADDRSTRLEN] = {0};
+    if (i->ifa_addr->sa_family == AF_INET) {
+      inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(i->ifa_addr)->sin_addr, buf, sizeof(buf));
+    } else if (i->ifa_addr->sa_family == AF_INET6) {
+      inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6*>(i->ifa_addr)->sin6_addr, buf, sizeof(buf));
+    } else {
+      continue;
+    }
+    out.insert(buf);
+  }
+  freeifaddrs(ifs);
+  return out;
+}
+
+bool ToSockaddr(const std::string& addr, uint16_t port, sockaddr_storage* out, socklen_t* len) {
+  std::memset(out, 0, sizeof(*out));
+  auto* v4 = reinterpret_cast<sockaddr_in*>(out);
+  if (inet_pton(AF_INET, addr.c_str(), &v4->sin_addr) == 1) {
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(port);
+    *len = sizeof(sockaddr_in);
+    return true;
+  }
+  auto* v6 = reinterpret_cast<sockaddr_in6*>(out);
+  if (inet_pton(AF_INET6, addr.c_str(), &v6->sin6_addr) == 1) {
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(port);
+    *len = sizeof(sockaddr_in6);
+    return true;
+  }
+  return false;
+}
+
+// The persisted ring sequence (corosync keeps a ringid file the same way).
+uint64_t ReadRingSeq(const std::string& path) {
+  std::ifstream in(path);
+  uint64_t v = 0;
+  in >> v;
+  return v;
+}
+
+absl::Status WriteRingSeq(const std::string& path, uint64_t seq) {
+  std::string tmp = path + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return absl::InternalError(absl::StrCat(tmp, ": ", std::strerror(errno)));
+  std::string text = std::to_string(seq) + "\n";
+  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
+    return absl::InternalError(absl::StrCat(path, ": cannot persist the ring sequence: ", std::strerror(errno)));
+  }
+  return absl::OkStatus();
+}
+
+class Daemon {
+ public:
+  Daemon(const Options& options, Setup setup) : options_(options), setup_(std::move(setup)) {}
+
+  absl::Status Init();
+  absl::Status Loop();
+
+ private:
+  void Receive(int link);
+  void Control();
+  void Send(const membership::Heartbeat& hb);
+  std::string Name(uint32_t id) const;
+  std::string StatusText(bool cluster) const;
+
+  Options options_;
+  Setup setup_;
+  std::unique_ptr<membership::Membership> membership_;
+  std::optional<quorum::Quorum> quorum_;
+  membership::View seen_;
+  std::vector<int> link_fds_;
+  int control_fd_ = -1;
+  std::string ring_file_;
+  uint64_t persisted_seq_ = 0;
+  uint64_t dropped_ = 0;
+  uint64_t start_ms_ = 0;
+};
+
+std::string Daemon::Name(uint32_t id) const {
+  for (const auto& n : setup_.config.nodes) {
+    if (n.nodeid == id) return n.name;
+  }
+  return std::to_string(id);
+}
+
+absl::Status Daemon::Init() {
+  const auto& cfg = setup_.config;
+  ::mkdir(options_.state_dir.c_str(), 0700);
+  ring_file_ = options_.state_dir + "/ringseq";
+  persisted_seq_ = ReadRingSeq(ring_file_);
+  membership::Options mo;
+  mo.self = setup_.self;
+  for (const auto& n : cfg.nodes) mo.nodes.push_back(n.nodeid);
+  mo.links = static_cast<uint32_t>(cfg.nodes.front().ring_addrs.size());
+  mo.token_ms = cfg.token_ms;
+  mo.heartbeat_interval_ms = cfg.heartbeat_interval_ms;
+  start_ms_ = NowMs();
+  // A new incarnation at every start: wall-clock milliseconds only grow.
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  uint64_t incarnation = static_cast<uint64_t>(ts.tv_sec) * 1000 + static_cast<uint64_t>(ts.tv_nsec) / 1000000;
+  membership_ = std::make_unique<membership::Membership>(mo, incarnation, persisted_seq_, start_ms_);
+
+  quorum::Config qc;
+  for (const auto& n : cfg.nodes) qc.nodes.push_back({n.nodeid, n.votes});
+  qc.expected_votes = cfg.expected_votes;
+  qc.two_node = cfg.two_node;
+  qc.wait_for_all = cfg.wait_for_all;
+  qc.last_man_standing = cfg.last_man_standing;
+  qc.last_man_standing_window_ms = cfg.last_man_standing_window_ms;
+  qc.auto_tie_breaker = cfg.auto_tie_breaker;
+  auto q = quorum::Quorum::Create(qc, setup_.self);
+  if (!q.ok()) return q.status();
+  quorum_.emplace(*std::move(q));
+  seen_ = membership_->view();
+  quorum_->OnMembership(seen_.members, start_ms_);
+
+  // One UDP socket per link, bound to this node's address on it.
+  const config::NodeEntry* me = nullptr;
+  for (const auto& n : cfg.nodes) {
+    if (n.nodeid == setup_.self) me = &n;
+  }
+  for (uint32_t l = 0; l < mo.links; ++l) {
+    sockaddr_storage sa;
+    socklen_t len = 0;
+    uint16_t port = static_cast<uint16_t>(cfg.port + l);
+    if (!ToSockaddr(me->ring_addrs[l], port, &sa, &len)) {
+      return absl::InvalidArgumentError(absl::StrCat("ring", l, "_addr '", me->ring_addrs[l], "' is not an address"));
+    }
+    int fd = ::socket(sa.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&sa), len) != 0) {
+      return absl::UnavailableError(
+          absl::StrCat("cannot bind ring", l, " to ", me->ring_addrs[l], ":", port, ": ", std::strerror(errno)));
+    }
+    link_fds_.push_back(fd);
+  }
+  // The control socket: only the owner may talk to it.
+  std::string path = options_.socket_path.empty() ? options_.state_dir + "/crmd.sock" : options_.socket_path;
+  ::unlink(path.c_str());
+  control_fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  sockaddr_un un;
+  std::memset(&un, 0, sizeof(un));
+  un.sun_family = AF_UNIX;
+  if (path.size() >= sizeof(un.sun_path)) return absl::InvalidArgumentError(path + ": socket path too long");
+  std::strncpy(un.sun_path, path.c_str(), sizeof(un.sun_path) - 1);
+  if (control_fd_ < 0 || ::bind(control_fd_, reinterpret_cast<sockaddr*>(&un), sizeof(un)) != 0 ||
+      ::chmod(path.c_str(), 0600) != 0 || ::listen(control_fd_, 8) != 0) {
+    return absl::UnavailableError(absl::StrCat(path, ": ", std::strerror(errno)));
+  }
+  return absl::OkStatus();
+}
+
+void Daemon::Send(const membership::Heartbeat& hb_in) {
+  const auto& cfg = setup_.config;
+  for (size_t l = 0; l < link_fds_.size(); ++l) {
+    membership::Heartbeat hb = hb_in;
+    hb.link = static_cast<uint32_t>(l);
+    std::string wire = membership::EncodeHeartbeat(hb, cfg.cluster_name, setup_.authkey);
+    for (const auto& n : cfg.nodes) {
+      if (n.nodeid == setup_.self) continue;
+      sockaddr_storage sa;
+      socklen_t len = 0;
+      if (!ToSockaddr(n.ring_addrs[l], static_cast<uint16_t>(cfg.port + l), &sa, &len)) continue;
+      // Best effort: a lost heartbeat is what the protocol expects.
+      (void)::sendto(link_fds_[l], wire.data(), wire.size(), 0, reinterpret_cast<sockaddr*>(&sa), len);
+    }
+  }
+}
+
+void Daemon::Receive(int link) {
+  char buf[membership::kMaxDatagram + 1];
+  for (;;) {
+    ssize_t n = ::recv(link_fds_[static_cast<size_t>(link)], buf, sizeof(buf), 0);
+    if (n < 0) return;
+    auto hb = membership::DecodeHeartbeat(std::string_view(buf, static_cast<size_t>(n)),
+                                          setup_.config.cluster_name, setup_.authkey);
+    if (!hb.ok() || hb->link != static_cast<uint32_t>(link)) {
+      ++dropped_;
+      continue;
+    }
+    membership_->OnHeartbeat(*hb, NowMs());
+  }
+}
+
+std::string Daemon::StatusText(bool cluster) const {
+  uint64_t now = NowMs();
+  const auto& view = membership_->view();
+  bool quorate = quorum_->quorate();
+  auto dc = membership::ElectDc(membership_->ReadyMembers(), quorate);
+  std::ostringstream out;
+  out << "Cluster Summary:\n  * Stack: baton\n";
+  if (dc) {
+    out << "  * Current DC: " << Name(*dc) << " (version 0.1.0) - partition "
+        << (quorate ? "with quorum" : "WITHOUT quorum") << "\n";
+  } else {
+    out << "  * Current DC: NONE\n";
+  }
+  out << "  * " << setup_.config.nodes.size() << " node" << (setup_.config.nodes.size() == 1 ? "" : "s")
+      << " configured\n  * 0 resource instances configured\n\nNode List:\n";
+  std::vector<std::string> online, offline;
+  for (const auto& n : setup_.config.nodes) {
+    (view.members.count(n.nodeid) ? online : offline).push_back(n.name);
+  }
+  if (!online.empty()) out << "  * Online: [ " << absl::StrJoin(online, " ") << " ]\n";
+  if (!offline.empty()) out << "  * OFFLINE: [ " << absl::StrJoin(offline, " ") << " ]\n";
+  if (!cluster) return out.str();
+  out << "\nMembership:\n  * Ring ID: " << view.ring.representative << "." << view.ring.seq << "\n"
+      << "  * Votes: " << quorum_->total_votes() << " of " << quorum_->expected_votes() << " expected, quorum "
+      << quorum_->quorum() << (quorate ? " (quorate)" : " (not quorate)") << "\n  * Links:\n";
+  std::vector<bool> links = membership_->LinkStatus(now);
+  for (size_t l = 0; l < links.size(); ++l) {
+    out << "    * ring" << l << ": " << (links[l] ? "up" : (view.members.size() > 1 ? "DOWN" : "no peer"))
+        << "\n";
+  }
+  for (const auto& n : setup_.config.nodes) {
+    if (n.nodeid == setup_.self) continue;
+    uint32_t bits = membership_->LinksUp(n.nodeid, now);
+    std::vector<std::string> up;
+    for (size_t l = 0; l < links.size(); ++l) {
+      if (bits & (1u << l)) up.push_back("ring" + std::to_string(l));
+    }
+    out << "  * Node " << n.name << ": " << (up.empty() ? "not heard" : "heard on " + absl::StrJoin(up, " "))
+        << "\n";
+  }
+  out << "  * Heartbeats dropped (bad, forged or replayed): "
+      << dropped_ + membership_->counters().stale + membership_->counters().old_incarnation +
+             membership_->counters().unknown_sender
+      << "\n";
+  return out.str();
+}
+
+void Daemon::Control() {
+  for (;;) {
+    int fd = ::accept4(control_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd < 0) return;
+    struct timeval tv = {1, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    char buf[256];
+    ssize_t n = ::recv(fd, buf, sizeof(buf) - 1, 0);
+    std::string req = n > 0 ? std::string(buf, static_cast<size_t>(n)) : "";
+    while (!req.empty() && (req.back() == '\n' || req.back() == '\r')) req.pop_back();
+    std::string reply;
+    if (req == "status") reply = StatusText(false);
+    else if (req == "cluster-status") reply = StatusText(true);
+    else reply = "error: unknown request '" + req + "'\n";
+    (void)::send(fd, reply.data(), reply.size(), MSG_NOSIGNAL);
+    ::close(fd);
+  }
+}
+
+absl::Status Daemon::Loop() {
+  std::signal(SIGTERM, OnSignal);
+  std::signal(SIGINT, OnSignal);
+  while (!g_stop) {
+    std::vector<pollfd> fds;
+    for (int fd : link_fds_) fds.push_back({fd, POLLIN, 0});
+    fds.push_back({control_fd_, POLLIN, 0});
+    ::poll(fds.data(), fds.size(), 10);
+    for (size_t l = 0; l < link_fds_.size(); ++l) {
+      if (fds[l].revents & POLLIN) Receive(static_cast<int>(l));
+    }
+    if (fds.back().revents & POLLIN) Control();
+    uint64_t now = NowMs();
+    auto hb = membership_->Tick(now);
+    if (membership_->max_seq() != persisted_seq_) {
+      // Ring ids must never repeat: persist before anything carries it.
+      if (auto st = WriteRingSeq(ring_file_, membership_->max_seq()); !st.ok()) return st;
+      persisted_seq_ = membership_->max_seq();
+    }
+    if (!(membership_->view() == seen_)) {
+      seen_ = membership_->view();
+      quorum_->OnMembership(seen_.members, now);
+      std::vector<std::string> names;
+      for (uint32_t m : seen_.members) names.push_back(Name(m));
+      std::fprintf(stderr, "baton-crmd: view %u.%llu: [ %s ] %s\n", seen_.ring.representative,
+                   static_cast<unsigned long long>(seen_.ring.seq), absl::StrJoin(names, " ").c_str(),
+                   quorum_->quorate() ? "quorate" : "NOT quorate");
+    }
+    quorum_->OnTick(now);
+    if (hb) Send(*hb);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<Setup> LoadSetup(const Options& options) {
+  Setup s;
+  auto cfg = config::ReadClusterConfig(options.config_path);
+  if (!cfg.ok()) return cfg.status();
+  s.config = *std::move(cfg);
+  std::string key_path = options.authkey_path.empty() ? Dir(options.config_path) + "/authkey" : options.authkey_path;
+  auto key = config::ReadAuthKey(key_path);
+  if (!key.ok()) return key.status();
+  s.authkey = *std::move(key);
+  if (!options.node_name.empty()) {
+    for (const auto& n : s.config.nodes) {
+      if (n.name == options.node_name) s.self = n.nodeid;
+    }
+    if (s.self == 0) {
+      return absl::InvalidArgumentError(absl::StrCat("node '", options.node_name, "' is not in the nodelist"));
+    }
+    return s;
+  }
+  std::set<std::string> local = LocalAddresses();
+  for (const auto& n : s.config.nodes) {
+    for (const auto& a : n.ring_addrs) {
+      if (local.count(a)) s.self = n.nodeid;
+    }
+  }
+  if (s.self == 0) {
+    return absl::NotFoundError(
+        "no ring address of the nodelist is on this machine: give --node NAME, or fix the nodelist");
+  }
+  return s;
+}
+
+absl::Status Run(const Options& options, Setup setup) {
+  Daemon d(options, std::move(setup));
+  if (auto st = d.Init(); !st.ok()) return st;
+  return d.Loop();
+}
+
+}  // namespace baton::crmd

@@ -1,0 +1,38 @@
+// baton-crmd's wiring object: builds the components in order (config,
+// membership, quorum, election), runs the event loop over the UDP links and
+// the local control socket, and answers status requests.
+//
+// Early form for the membership issue: the control socket speaks a line
+// protocol ("status", "cluster-status") until the gRPC service arrives with
+// the CIB. Single-threaded: everything happens on the loop.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "crmd/config/cluster_config.h"
+
+namespace baton::crmd {
+
+struct Options {
+  std::string config_path = "/etc/baton/cluster.conf";
+  std::string authkey_path;  // default: "authkey" beside the config
+  std::string state_dir = "/var/lib/baton";
+  std::string socket_path;   // default: <state_dir>/crmd.sock
+  std::string node_name;     // default: the node whose ring address is local
+  bool check_config = false;
+};
+
+// Loads and validates the configuration and key; finds which node this is.
+struct Setup {
+  config::ClusterConfig config;
+  std::string authkey;
+  uint32_t self = 0;
+};
+absl::StatusOr<Setup> LoadSetup(const Options& options);
+
+// Runs until SIGTERM/SIGINT. Returns the reason it stopped.
+absl::Status Run(const Options& options, Setup setup);
+
+}  // namespace baton::crmd
