@@ -444,6 +444,16 @@ void ShowScores(const WorkingSet& ws, std::ostream& out) {
   });
 }
 
+bool WriteFile(const std::string& path, const std::string& text, std::ostream& err) {
+  std::ofstream f(path);
+  f << text;
+  if (!f) {
+    err << "crm simulate: cannot write " << path << "\n";
+    return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 int RunSimulate(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
@@ -548,22 +558,8 @@ int RunSimulate(const std::vector<std::string>& args, std::ostream& out, std::os
     for (const auto& l : scheduler::TransitionSummary(ws)) out << l << "\n";
   }
   std::vector<const Action*> graph = GraphOrder(ws);
-  if (!o.save_graph.empty()) {
-    std::ofstream f(o.save_graph);
-    f << GraphXml(ws, graph);
-    if (!f) {
-      err << "crm simulate: cannot write " << o.save_graph << "\n";
-      return 1;
-    }
-  }
-  if (!o.save_dot.empty()) {
-    std::ofstream f(o.save_dot);
-    f << GraphDot(ws, graph);
-    if (!f) {
-      err << "crm simulate: cannot write " << o.save_dot << "\n";
-      return 1;
-    }
-  }
+  if (!o.save_graph.empty() && !WriteFile(o.save_graph, GraphXml(ws, graph), err)) return 1;
+  if (!o.save_dot.empty() && !WriteFile(o.save_dot, GraphDot(ws, graph), err)) return 1;
   std::vector<OpFail> fails;
   for (const auto& spec : o.op_fail) {
     auto f = ParseOpFail(spec);
@@ -591,14 +587,7 @@ int RunSimulate(const std::vector<std::string>& args, std::ostream& out, std::os
       }
     }
   }
-  if (!o.save_output.empty()) {
-    std::ofstream f(o.save_output);
-    f << cib::WriteCibXml(revised);
-    if (!f) {
-      err << "crm simulate: cannot write " << o.save_output << "\n";
-      return 1;
-    }
-  }
+  if (!o.save_output.empty() && !WriteFile(o.save_output, cib::WriteCibXml(revised), err)) return 1;
   return 0;
 }
 

@@ -638,25 +638,21 @@ void ActionBuilder::CloneInternal(Resource* c) {
     ws_->Order(one(c, "promote"), one(c, "promoted"), kOrderRunnableLeft);
     ws_->Order(one(c, "demoted"), one(c, "promote"), kOrderOptional);
   }
+  // Each child's action sits between the clone's pseudo action and its
+  // "-ed" counterpart (start ... running, stop ... stopped).
+  auto bracket = [&](Resource* child, const char* task, const char* done, unsigned before) {
+    for (Action* a : ActionsFor(ws_, child, task)) {
+      ws_->Order(one(c, task), a, before | kOrderImpliesFirstPrinted);
+      ws_->Order(a, one(c, done), kOrderImpliesThenPrinted);
+    }
+  };
   for (Resource* child : c->children) {
     Internal(child);
-    for (Action* s : ActionsFor(ws_, child, "start")) {
-      ws_->Order(one(c, "start"), s, kOrderRunnableLeft | kOrderImpliesFirstPrinted);
-      ws_->Order(s, one(c, "running"), kOrderImpliesThenPrinted);
-    }
-    for (Action* s : ActionsFor(ws_, child, "stop")) {
-      ws_->Order(one(c, "stop"), s, kOrderImpliesFirstPrinted);
-      ws_->Order(s, one(c, "stopped"), kOrderImpliesThenPrinted);
-    }
+    bracket(child, "start", "running", kOrderRunnableLeft);
+    bracket(child, "stop", "stopped", 0);
     if (c->promotable) {
-      for (Action* p : ActionsFor(ws_, child, "promote")) {
-        ws_->Order(one(c, "promote"), p, kOrderRunnableLeft | kOrderImpliesFirstPrinted);
-        ws_->Order(p, one(c, "promoted"), kOrderImpliesThenPrinted);
-      }
-      for (Action* d : ActionsFor(ws_, child, "demote")) {
-        ws_->Order(one(c, "demote"), d, kOrderImpliesFirstPrinted);
-        ws_->Order(d, one(c, "demoted"), kOrderImpliesThenPrinted);
-      }
+      bracket(child, "promote", "promoted", kOrderRunnableLeft);
+      bracket(child, "demote", "demoted", 0);
     }
   }
 }
