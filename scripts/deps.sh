@@ -12,6 +12,8 @@ packages=(
   clang libclang-rt-14-dev
   # tests: Pacemaker's crm_simulate is the scheduler's differential oracle
   python3 pacemaker-cli-utils
+  # tests: the netns testbed
+  iproute2 iputils-ping nftables
 )
 missing=()
 for p in "${packages[@]}"; do
