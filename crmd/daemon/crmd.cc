@@ -120,6 +120,7 @@ class Daemon {
  private:
   void Receive(int link);
   void Control();
+  void WarnOnLinkChange(uint64_t now);
   void Send(const membership::Heartbeat& hb);
   std::string Name(uint32_t id) const;
   std::string StatusText(bool cluster) const;
@@ -135,6 +136,7 @@ class Daemon {
   uint64_t persisted_seq_ = 0;
   uint64_t dropped_ = 0;
   uint64_t start_ms_ = 0;
+  std::vector<bool> links_seen_;
 };
 
 std::string Daemon::Name(uint32_t id) const {
@@ -290,6 +292,19 @@ std::string Daemon::StatusText(bool cluster) const {
   return out.str();
 }
 
+// Losing one link is not a membership change, but the operator must know.
+void Daemon::WarnOnLinkChange(uint64_t now) {
+  if (membership_->view().members.size() < 2) return;
+  std::vector<bool> links = membership_->LinkStatus(now);
+  if (links_seen_.empty()) links_seen_ = links;
+  for (size_t l = 0; l < links.size(); ++l) {
+    if (links[l] == links_seen_[l]) continue;
+    std::fprintf(stderr, "baton-crmd: %s: ring%zu is %s\n", links[l] ? "notice" : "WARNING", l,
+                 links[l] ? "up again" : "DOWN (no peer heard on it); running on the remaining links");
+  }
+  links_seen_ = links;
+}
+
 void Daemon::Control() {
   for (;;) {
     int fd = ::accept4(control_fd_, nullptr, nullptr, SOCK_CLOEXEC);
@@ -338,6 +353,7 @@ absl::Status Daemon::Loop() {
                    quorum_->quorate() ? "quorate" : "NOT quorate");
     }
     quorum_->OnTick(now);
+    WarnOnLinkChange(now);
     if (hb) Send(*hb);
   }
   return absl::OkStatus();
