@@ -21,7 +21,6 @@ namespace {
 std::string Pad(int indent) { return std::string(indent, ' '); }
 
 std::string NodeState(const WorkingSet& ws, const Node& n) {
-  (void)ws;
   if (n.unclean) {
     if (n.online) return "UNCLEAN (online)";
     if (n.pending) return "UNCLEAN (pending)";

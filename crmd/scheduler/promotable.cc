@@ -21,12 +21,6 @@ bool IsUnique(const Resource* r) {
   return false;
 }
 
-Resource* CloneOf(Resource* r) {
-  for (Resource* p = r; p; p = p->parent) {
-    if (p->IsClone()) return p;
-  }
-  return nullptr;
-}
 
 }  // namespace
 
@@ -287,7 +281,6 @@ void SetInstanceRoles(WorkingSet* ws, Resource* clone) {
     }
     if (inst->next_role != Role::kStopped) SetNextRole(inst, role);
   }
-  (void)CloneOf;
 }
 
 }  // namespace baton::scheduler

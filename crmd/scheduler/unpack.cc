@@ -559,7 +559,6 @@ void Unpacker::ProcessOps(Resource* rsc, NodeHistory* nh) {
   });
   Role role = Role::kUnknown;
   std::string on_fail = "ignore";
-  bool failed_once = false;
   const OpEntry* last_failure = nullptr;
   for (const OpEntry& op : nh->ops) {
     const std::string& task = op.task;
@@ -643,7 +642,6 @@ void Unpacker::ProcessOps(Resource* rsc, NodeHistory* nh) {
       continue;
     }
     // A failure.
-    failed_once = true;
     last_failure = &op;
     std::string f = OnFailFor(*ws_, rsc, task, op.interval_ms);
     if (rsc->is_fencing_device && f == "fence") f = "restart";
@@ -658,7 +656,6 @@ void Unpacker::ProcessOps(Resource* rsc, NodeHistory* nh) {
     }
     if (role < Role::kStarted) role = Role::kStarted;
   }
-  (void)failed_once;
   if (role == Role::kUnknown) role = Role::kStopped;
   if (role == Role::kStarted && InPromotableClone(rsc)) role = Role::kUnpromoted;
   nh->role = role;
