@@ -24,6 +24,6 @@ if [ $fast -eq 0 ]; then
   build build-asan -DCMAKE_BUILD_TYPE=Debug -DBATON_SANITIZE=ON
   # The sanitizers slow the simulation about tenfold: fewer seeds there
   # (the optimised build above runs the full 10,000).
-  (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 BATON_SIM_SEEDS=1500 \
+  (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 BATON_SIM_SEEDS=1000 \
     ctest --output-on-failure -j "$jobs" -LE slow)
 fi

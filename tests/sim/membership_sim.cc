@@ -180,7 +180,8 @@ class Sim {
   void Fail(const std::string& what) {
     std::ostringstream s;
     s << "seed " << o_.seed << " at " << now_ << "ms: " << what
-      << " (rerun: membership_sim --seed=" << o_.seed << " --nodes=" << o_.nodes << ")\nevents:";
+      << " (" << o_.nodes << " nodes; rerun: BATON_SIM_SEED=" << o_.seed
+      << " build/bin/membership_sim_test --gtest_filter='*Seeded*')\nevents:";
     for (const auto& e : events_) s << "\n  " << e;
     result_.ok = false;
     result_.failure = s.str();
