@@ -14,6 +14,8 @@ packages=(
   python3 pacemaker-cli-utils
   # tests: the netns testbed
   iproute2 iputils-ping nftables
+  # tests: OCF agents
+  resource-agents iputils-arping
 )
 missing=()
 for p in "${packages[@]}"; do
