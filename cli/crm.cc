@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/resource_op.h"
 #include "cli/simulate.h"
 #include "cli/status_client.h"
 
@@ -18,6 +19,9 @@ constexpr char kUsage[] =
     "usage: crm status                  the cluster as crm_mon -1 shows it\n"
     "       crm cluster status          the same, with membership, links and votes\n"
     "       crm simulate [options]      run the scheduler on a CIB (as crm_simulate)\n"
+    "       crm resource op RSC ACTION --agent ocf:PROVIDER:TYPE [--param k=v]...\n"
+    "           [--meta k=v]... [--interval MS] [--timeout MS]\n"
+    "                                   run one agent action on this node, now\n"
     "       crm help\n";
 
 }  // namespace
@@ -37,6 +41,10 @@ int main(int argc, char** argv) {
   if (cmd == "cluster" && !args.empty() && args[0] == "status") {
     args.erase(args.begin());
     return baton::cli::RunStatus(args, /*cluster=*/true, std::cout, std::cerr);
+  }
+  if (cmd == "resource" && !args.empty() && args[0] == "op") {
+    args.erase(args.begin());
+    return baton::cli::RunResourceOp(args, std::cout, std::cerr);
   }
   std::cerr << "crm: unknown command '" << cmd << "'\n" << kUsage;
   return 2;
