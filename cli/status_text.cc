@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "crmd/executor/executor.h"
 #include "crmd/scheduler/util.h"
 
 namespace baton::cli {
@@ -60,23 +61,6 @@ Role DisplayRole(const Resource* r) {
   return role;
 }
 
-const char* RcText(int rc) {
-  switch (rc) {
-    case 0: return "ok";
-    case 1: return "error";
-    case 2: return "invalid parameter";
-    case 3: return "unimplemented feature";
-    case 4: return "insufficient privileges";
-    case 5: return "not installed";
-    case 6: return "not configured";
-    case 7: return "not running";
-    case 8: return "promoted";
-    case 9: return "promoted (failed)";
-    case 190: return "OCF_DEGRADED";
-    case 191: return "OCF_DEGRADED_PROMOTED";
-  }
-  return "unknown";
-}
 
 // A failed probe of `r` on node `name` (or any node when empty): its rc.
 std::optional<int> FailedProbe(const Resource* r, const std::string& name) {
@@ -106,7 +90,7 @@ std::string PrimitiveLine(const Resource* r, bool with_node = true) {
   }
   if (node && with_node) absl::StrAppend(&state, " ", node->name);
   if (r->running_on.empty()) {
-    if (auto rc = FailedProbe(r, "")) absl::StrAppend(&state, " (", RcText(*rc), ") ");
+    if (auto rc = FailedProbe(r, "")) absl::StrAppend(&state, " (", executor::OcfRcText(*rc), ") ");
   }
   std::vector<std::string> flags;
   if (node && !node->online && node->unclean) flags.push_back("UNCLEAN");
@@ -250,7 +234,7 @@ void RenderClone(const WorkingSet& ws, const Resource* c, int indent, bool show_
     }
     std::string state = c->target_role == Role::kStopped ? "Stopped (disabled)" : "Stopped";
     for (const Resource* ch : c->children) {
-      if (auto rc = FailedProbe(ch, n.name)) state = absl::StrCat("Stopped (", RcText(*rc), ")");
+      if (auto rc = FailedProbe(ch, n.name)) state = absl::StrCat("Stopped (", executor::OcfRcText(*rc), ")");
     }
     if (!stopped.count(state)) order.push_back(state);
     stopped[state].push_back(&n);
