@@ -166,6 +166,27 @@ void SetNodeOnline(cib::Cib* c, const std::string& name, bool up) {
   ns->attrs["expected"] = up ? "member" : "down";
 }
 
+// A node's transient attribute ("" when unset), and setting one.
+std::string GetTransient(const cib::NodeState* ns, const std::string& name) {
+  for (const auto& set : ns->transient) {
+    for (const auto& p : set.pairs) {
+      if (p.name == name) return p.value.value_or("");
+    }
+  }
+  return "";
+}
+
+void SetTransient(cib::NodeState* ns, const std::string& name, const std::string& value) {
+  if (ns->transient.empty()) ns->transient.push_back(cib::NvSet{absl::StrCat("status-", ns->id), {}, {}, {}});
+  for (auto& p : ns->transient[0].pairs) {
+    if (p.name == name) {
+      p.value = value;
+      return;
+    }
+  }
+  ns->transient[0].pairs.push_back(cib::NvPair{absl::StrCat("status-", ns->id, "-", name), name, value});
+}
+
 int NextCallId(const cib::Cib& c) {
   int max = 0;
   for (const auto& ns : c.status) {
@@ -251,16 +272,8 @@ absl::Status InjectOp(cib::Cib* c, const std::string& spec, std::ostream& out) {
   RecordOp(c, node, rsc, nullptr, task, interval, rc, rc == 0 || rc == 7 ? rc : target);
   if (rc != 0 && rc != 7) {
     cib::NodeState* ns = NodeStateFor(c, node);
-    if (ns->transient.empty()) ns->transient.push_back(cib::NvSet{absl::StrCat("status-", ns->id), {}, {}, {}});
     std::string fc = absl::StrCat("fail-count-", rsc, "#", task, "_", interval);
-    bool found = false;
-    for (auto& p : ns->transient[0].pairs) {
-      if (p.name == fc) {
-        p.value = std::to_string(std::atoi(p.value.value_or("0").c_str()) + 1);
-        found = true;
-      }
-    }
-    if (!found) ns->transient[0].pairs.push_back(cib::NvPair{absl::StrCat("status-", ns->id, "-", fc), fc, "1"});
+    SetTransient(ns, fc, std::to_string(std::atoi(GetTransient(ns, fc).c_str()) + 1));
   }
   return absl::OkStatus();
 }
@@ -320,23 +333,10 @@ absl::StatusOr<OpFail> ParseOpFail(const std::string& spec) {
 void InjectFailCount(cib::Cib* c, const std::string& node, const std::string& rsc, const std::string& task,
                      long long interval, long long now, std::ostream& out) {
   cib::NodeState* ns = NodeStateFor(c, node);
-  if (ns->transient.empty()) ns->transient.push_back(cib::NvSet{absl::StrCat("status-", ns->id), {}, {}, {}});
-  auto set = [&](const std::string& name, const std::string& value) {
-    for (auto& p : ns->transient[0].pairs) {
-      if (p.name == name) {
-        p.value = value;
-        return;
-      }
-    }
-    ns->transient[0].pairs.push_back(cib::NvPair{absl::StrCat("status-", ns->id, "-", name), name, value});
-  };
   std::string suffix = absl::StrCat(rsc, "#", task, "_", interval);
-  int count = 0;
-  for (const auto& p : ns->transient[0].pairs) {
-    if (p.name == "fail-count-" + suffix) count = std::atoi(p.value.value_or("0").c_str());
-  }
-  set("fail-count-" + suffix, std::to_string(count + 1));
-  set("last-failure-" + suffix, std::to_string(now));
+  int count = std::atoi(GetTransient(ns, "fail-count-" + suffix).c_str());
+  SetTransient(ns, "fail-count-" + suffix, std::to_string(count + 1));
+  SetTransient(ns, "last-failure-" + suffix, std::to_string(now));
   out << "  * Injecting attribute fail-count-" << suffix << "=value++ into /node_state '" << ns->id << "'\n";
   out << "  * Injecting attribute last-failure-" << suffix << "=" << now << " into /node_state '" << ns->id
       << "'\n";

@@ -84,7 +84,7 @@ class ActionBuilder {
   void Transition(Resource* r, Role from, Role to, Node* node, bool optional);
   void PrimitiveActions(Resource* r);
   void Recurring(Resource* r);
-  void StoppedMonitor(Resource* r, const cib::Operation* op, long long interval);
+  void StoppedMonitor(Resource* r, long long interval);
   void CollectiveActions(Resource* r);
   void ResourceActions(Resource* r);
   void Probes();
@@ -270,8 +270,7 @@ void ActionBuilder::PrimitiveActions(Resource* r) {
   Recurring(r);
 }
 
-void ActionBuilder::StoppedMonitor(Resource* r, const cib::Operation* op, long long interval) {
-  (void)op;
+void ActionBuilder::StoppedMonitor(Resource* r, long long interval) {
   bool unique = true;
   for (Resource* p = r->parent; p; p = p->parent) {
     if (p->IsClone() && !p->unique) unique = false;
@@ -320,7 +319,7 @@ void ActionBuilder::Recurring(Resource* r) {
     if (!enabled.empty() && !IsTrue(enabled)) continue;
     Role op_role = ParseRole(Get(op->attrs, "role"));
     if (op_role == Role::kStopped) {
-      StoppedMonitor(r, op, *interval);
+      StoppedMonitor(r, *interval);
       continue;
     }
     Node* node = r->assigned;

@@ -166,7 +166,7 @@ class Assigner {
                           unsigned flags);
   Node* AssignPrimitive(Resource* r, Node* prefer);
   Node* AssignGroup(Resource* g, Node* prefer);
-  Node* AssignClone(Resource* c, Node* prefer);
+  Node* AssignClone(Resource* c);
   bool ChooseNode(Resource* r, Node* prefer);
   void AssignTo(Resource* r, Node* chosen, bool force);
   void ApplyColocation(Resource* dependent, Resource* primary, const Colocation* c);
@@ -633,8 +633,7 @@ void Assigner::Distribute(Resource* clone) {
   }
 }
 
-Node* Assigner::AssignClone(Resource* c, Node* prefer) {
-  (void)prefer;
+Node* Assigner::AssignClone(Resource* c) {
   if (c->assigned_done) return nullptr;
   if (allocating_.count(c)) return nullptr;
   if (c->promotable) AddPromotionScores(ws_, c);
@@ -659,7 +658,7 @@ Node* Assigner::Assign(Resource* r, Node* prefer) {
   switch (r->kind) {
     case Resource::Kind::kPrimitive: return AssignPrimitive(r, prefer);
     case Resource::Kind::kGroup: return AssignGroup(r, prefer);
-    case Resource::Kind::kClone: return AssignClone(r, prefer);
+    case Resource::Kind::kClone: return AssignClone(r);
   }
   return nullptr;
 }

@@ -120,7 +120,7 @@ class SummaryWriter {
       }
       return;
     }
-    if (stop && r->failed && current && next && (stop->runnable || true) && !stop->optional) {
+    if (stop && r->failed && current && next && !stop->optional) {
       std::string details;
       if (current != next) {
         details = need_role ? absl::StrCat(RoleName(role), " ", current->name, " -> ", RoleName(next_role), " ", next->name)
