@@ -1,12 +1,17 @@
 // crm: the operator CLI. Answers as `crm SUBCOMMAND ...` and, by the name it
-// is called under, as the Pacemaker tools (crm_simulate so far).
+// is called under, as crm_simulate and the Pacemaker tools agents call
+// (crm_attribute, crm_master, attrd_updater, crm_node, crm_resource, crm_mon,
+// cibadmin, pacemakerd; see tools.h).
+#include <cstdlib>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "cli/resource_op.h"
 #include "cli/simulate.h"
 #include "cli/status_client.h"
+#include "cli/tools.h"
 
 namespace {
 
@@ -20,7 +25,7 @@ constexpr char kUsage[] =
     "       crm cluster status          the same, with membership, links and votes\n"
     "       crm simulate [options]      run the scheduler on a CIB (as crm_simulate)\n"
     "       crm resource op RSC ACTION --agent ocf:PROVIDER:TYPE [--param k=v]...\n"
-    "           [--meta k=v]... [--interval MS] [--timeout MS]\n"
+    "           [--meta k=v]... [--node NAME] [--interval MS] [--timeout MS]\n"
     "                                   run one agent action on this node, now\n"
     "       crm help\n";
 
@@ -30,6 +35,20 @@ int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   std::string self = BaseName(argc > 0 ? argv[0] : "crm");
   if (self == "crm_simulate") return baton::cli::RunSimulate(args, std::cout, std::cerr);
+  for (const auto& tool : baton::cli::ToolNames()) {
+    if (self != tool) continue;
+    baton::cli::SocketBackend backend;
+    baton::cli::ToolContext ctx;
+    ctx.backend = &backend;
+    ctx.env = [](const std::string& name) -> std::optional<std::string> {
+      const char* v = std::getenv(name.c_str());
+      if (v == nullptr) return std::nullopt;
+      return std::string(v);
+    };
+    ctx.out = &std::cout;
+    ctx.err = &std::cerr;
+    return baton::cli::RunTool(self, args, ctx);
+  }
   if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
     std::cout << kUsage;
     return args.empty() ? 2 : 0;

@@ -2,6 +2,9 @@
 // it to an Executor over a RealProcessRunner and ticks until the result comes.
 #include "cli/resource_op.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdlib>
 #include <map>
@@ -15,6 +18,7 @@
 #include "absl/strings/str_split.h"
 #include "crmd/executor/executor.h"
 #include "crmd/executor/process_runner.h"
+#include "crmd/service/control.h"
 
 #ifndef BATON_AGENTS_DIR
 #define BATON_AGENTS_DIR "/usr/lib/baton/agents/ocf"
@@ -30,7 +34,7 @@ using executor::OperationResult;
 
 constexpr char kOpUsage[] =
     "usage: crm resource op RSC ACTION --agent ocf:PROVIDER:TYPE [--param k=v]...\n"
-    "                       [--meta k=v]... [--interval MS] [--timeout MS]\n";
+    "                       [--meta k=v]... [--node NAME] [--interval MS] [--timeout MS]\n";
 
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -89,6 +93,9 @@ absl::StatusOr<OperationRequest> ParseArgs(const std::vector<std::string>& args)
       s = ParseKeyValue(a, v, &req.params);
     } else if (a == "--meta") {
       s = ParseKeyValue(a, v, &req.meta);
+    } else if (a == "--node") {
+      if (v.empty()) s = absl::InvalidArgumentError("--node needs a node name");
+      req.meta["on_node"] = v;
     } else if (a == "--interval") {
       s = ParseMs(a, v, &req.interval_ms);
     } else if (a == "--timeout") {
@@ -123,15 +130,32 @@ std::string EnvOr(const char* name, const std::string& fallback) {
   return v != nullptr && *v != '\0' ? std::string(v) : fallback;
 }
 
+// The shims' directory: "tools" beside this binary (a build tree's bin/),
+// else the installed /usr/lib/baton/tools; "" if neither exists.
+std::string ToolsBesideMe() {
+  struct stat st;
+  char buf[4096];
+  ssize_t n = ::readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+  if (n > 0) {
+    std::string exe(buf, static_cast<size_t>(n));
+    std::string dir = exe.substr(0, exe.rfind('/')) + "/tools";
+    if (::stat((dir + "/crm_attribute").c_str(), &st) == 0) return dir;
+  }
+  if (::stat("/usr/lib/baton/tools/crm_attribute", &st) == 0) return "/usr/lib/baton/tools";
+  return "";
+}
+
 ExecutorOptions OptionsFromEnvironment() {
   ExecutorOptions options;
   options.baton_agents_dir = EnvOr("BATON_AGENTS_DIR", BATON_AGENTS_DIR);
   options.ha_rsctmp = EnvOr("HA_RSCTMP", options.ha_rsctmp);
-  options.tools_dir = EnvOr("BATON_TOOLS_DIR", "");
-  for (const char* name : {"HA_SBIN_DIR", "HA_VARRUN"}) {
+  options.tools_dir = EnvOr("BATON_TOOLS_DIR", ToolsBesideMe());
+  for (const char* name : {"HA_SBIN_DIR", "HA_VARRUN", "CIB_file"}) {
     std::string v = EnvOr(name, "");
     if (!v.empty()) options.extra_env[name] = v;
   }
+  // The shims the agent calls must reach the daemon this command would.
+  options.extra_env["BATON_SOCKET"] = service::ControlSocketPath();
   return options;
 }
 

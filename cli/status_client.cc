@@ -1,13 +1,8 @@
 #include "cli/status_client.h"
 
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstdlib>
-#include <cstring>
 #include <ostream>
+
+#include "crmd/service/control.h"
 
 namespace baton::cli {
 
@@ -23,38 +18,14 @@ int RunStatus(const std::vector<std::string>& args, bool cluster, std::ostream& 
       return 2;
     }
   }
-  if (path.empty()) {
-    if (const char* s = std::getenv("BATON_SOCKET")) path = s;
-    else if (const char* d = std::getenv("BATON_NODE_DIR")) path = std::string(d) + "/state/crmd.sock";
-    else path = "/var/lib/baton/crmd.sock";
-  }
-  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_un un;
-  std::memset(&un, 0, sizeof(un));
-  un.sun_family = AF_UNIX;
-  std::strncpy(un.sun_path, path.c_str(), sizeof(un.sun_path) - 1);
-  if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&un), sizeof(un)) != 0) {
-    err << "crm: cannot reach baton-crmd at " << path << ": " << std::strerror(errno)
-        << " (is it running? see --socket)\n";
-    if (fd >= 0) ::close(fd);
+  auto reply = service::Call(service::ControlSocketPath(path), {cluster ? "cluster-status" : "status"});
+  if (!reply.ok()) {
+    err << "crm: " << reply.status().message();
+    if (reply.status().code() == absl::StatusCode::kUnavailable) err << " (is it running? see --socket)";
+    err << "\n";
     return 1;
   }
-  std::string req = cluster ? "cluster-status\n" : "status\n";
-  if (::send(fd, req.data(), req.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(req.size())) {
-    err << "crm: " << path << ": " << std::strerror(errno) << "\n";
-    ::close(fd);
-    return 1;
-  }
-  std::string reply;
-  char buf[4096];
-  ssize_t n;
-  while ((n = ::recv(fd, buf, sizeof(buf), 0)) > 0) reply.append(buf, static_cast<size_t>(n));
-  ::close(fd);
-  if (reply.rfind("error:", 0) == 0) {
-    err << "crm: " << reply;
-    return 1;
-  }
-  out << reply;
+  out << *reply;
   return 0;
 }
 

@@ -26,11 +26,14 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "crmd/attrd/attrd.h"
 #include "crmd/config/auth_key.h"
 #include "crmd/membership/codec.h"
 #include "crmd/membership/election.h"
 #include "crmd/membership/membership.h"
 #include "crmd/quorum/quorum.h"
+#include "crmd/service/control.h"
+#include "crmd/service/local_requests.h"
 
 namespace baton::crmd {
 namespace {
@@ -97,17 +100,21 @@ uint64_t ReadRingSeq(const std::string& path) {
   return v;
 }
 
-absl::Status WriteRingSeq(const std::string& path, uint64_t seq) {
+// Replaces `path` with `text` durably: a temporary file, fsync, rename.
+absl::Status WriteFileDurably(const std::string& path, const std::string& text) {
   std::string tmp = path + ".tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return absl::InternalError(absl::StrCat(tmp, ": ", std::strerror(errno)));
-  std::string text = std::to_string(seq) + "\n";
   bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
   ::close(fd);
   if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
-    return absl::InternalError(absl::StrCat(path, ": cannot persist the ring sequence: ", std::strerror(errno)));
+    return absl::InternalError(absl::StrCat(path, ": cannot write: ", std::strerror(errno)));
   }
   return absl::OkStatus();
+}
+
+absl::Status WriteRingSeq(const std::string& path, uint64_t seq) {
+  return WriteFileDurably(path, std::to_string(seq) + "\n");
 }
 
 class Daemon {
@@ -124,6 +131,9 @@ class Daemon {
   void Send(const membership::Heartbeat& hb);
   std::string Name(uint32_t id) const;
   std::string StatusText(bool cluster) const;
+  // One control request; the reply text or an error.
+  absl::StatusOr<std::string> Handle(const std::vector<std::string>& req);
+  service::ClusterView View() const;
 
   Options options_;
   Setup setup_;
@@ -137,6 +147,9 @@ class Daemon {
   uint64_t dropped_ = 0;
   uint64_t start_ms_ = 0;
   std::vector<bool> links_seen_;
+  attrd::AttributeStore attrs_;
+  std::string attrs_file_;
+  std::optional<service::LocalRequests> requests_;
 };
 
 std::string Daemon::Name(uint32_t id) const {
@@ -151,6 +164,15 @@ absl::Status Daemon::Init() {
   ::mkdir(options_.state_dir.c_str(), 0700);
   ring_file_ = options_.state_dir + "/ringseq";
   persisted_seq_ = ReadRingSeq(ring_file_);
+  attrs_file_ = options_.state_dir + "/attributes";
+  if (std::ifstream in(attrs_file_); in) {
+    std::stringstream text;
+    text << in.rdbuf();
+    if (auto st = attrs_.LoadPermanent(text.str()); !st.ok()) {
+      return absl::DataLossError(absl::StrCat(attrs_file_, ": ", st.message()));
+    }
+  }
+  requests_.emplace(&attrs_, [this](const std::string& text) { return WriteFileDurably(attrs_file_, text); });
   membership::Options mo;
   mo.self = setup_.self;
   for (const auto& n : cfg.nodes) mo.nodes.push_back(n.nodeid);
@@ -305,20 +327,50 @@ void Daemon::WarnOnLinkChange(uint64_t now) {
   links_seen_ = links;
 }
 
+service::ClusterView Daemon::View() const {
+  service::ClusterView v;
+  v.self = setup_.self;
+  for (const auto& n : setup_.config.nodes) v.nodes.push_back({n.nodeid, n.name});
+  v.members = membership_->view().members;
+  v.quorate = quorum_->quorate();
+  v.dc = membership::ElectDc(membership_->ReadyMembers(), v.quorate);
+  return v;
+}
+
+absl::StatusOr<std::string> Daemon::Handle(const std::vector<std::string>& req) {
+  if (!req.empty() && (req[0] == "status" || req[0] == "cluster-status")) {
+    if (req.size() != 1) return absl::InvalidArgumentError(absl::StrCat("'", req[0], "' takes no arguments"));
+    return StatusText(req[0] == "cluster-status");
+  }
+  return requests_->Handle(req, View());
+}
+
 void Daemon::Control() {
   for (;;) {
     int fd = ::accept4(control_fd_, nullptr, nullptr, SOCK_CLOEXEC);
     if (fd < 0) return;
     struct timeval tv = {1, 0};
     ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    char buf[256];
-    ssize_t n = ::recv(fd, buf, sizeof(buf) - 1, 0);
-    std::string req = n > 0 ? std::string(buf, static_cast<size_t>(n)) : "";
-    while (!req.empty() && (req.back() == '\n' || req.back() == '\r')) req.pop_back();
+    // One line, at most kMaxControlRequest bytes; a client that sends less
+    // within the timeout gets an error, never stalls the loop for long.
+    std::string req;
+    char buf[4096];
+    while (req.find('\n') == std::string::npos && req.size() <= service::kMaxControlRequest) {
+      ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
+      if (n <= 0) break;
+      req.append(buf, static_cast<size_t>(n));
+    }
     std::string reply;
-    if (req == "status") reply = StatusText(false);
-    else if (req == "cluster-status") reply = StatusText(true);
-    else reply = "error: unknown request '" + req + "'\n";
+    auto nl = req.find('\n');
+    if (nl == std::string::npos) {
+      reply = service::ErrorReply(absl::InvalidArgumentError("request is not one line of at most 64 KiB"));
+    } else {
+      req.resize(nl);
+      if (!req.empty() && req.back() == '\r') req.pop_back();
+      auto fields = service::DecodeRequest(req);
+      absl::StatusOr<std::string> r = fields.ok() ? Handle(*fields) : absl::StatusOr<std::string>(fields.status());
+      reply = r.ok() ? *r : service::ErrorReply(r.status());
+    }
     (void)::send(fd, reply.data(), reply.size(), MSG_NOSIGNAL);
     ::close(fd);
   }
@@ -344,6 +396,9 @@ absl::Status Daemon::Loop() {
       persisted_seq_ = membership_->max_seq();
     }
     if (!(membership_->view() == seen_)) {
+      for (uint32_t m : seen_.members) {
+        if (!membership_->view().members.count(m)) attrs_.ClearTransient(Name(m));
+      }
       seen_ = membership_->view();
       quorum_->OnMembership(seen_.members, now);
       std::vector<std::string> names;

@@ -142,6 +142,8 @@ std::map<std::string, std::string> Executor::BuildEnvironment(
   env["OCF_TRACE_RA"] = "0";
   env["PATH"] = options_.tools_dir.empty() ? options_.base_path
                                            : options_.tools_dir + ":" + options_.base_path;
+  // Agents call ${HA_SBIN_DIR}/crm_attribute etc. by absolute path.
+  if (!options_.tools_dir.empty()) env["HA_SBIN_DIR"] = options_.tools_dir;
   if (!options_.crm_feature_set.empty()) {
     env["OCF_RESKEY_crm_feature_set"] = options_.crm_feature_set;
   }

@@ -108,7 +108,8 @@ struct ExecutorOptions {
   std::vector<std::string> resource_dirs;
   // Searched first for provider "baton" (<dir>/<type>).
   std::string baton_agents_dir = "/usr/lib/baton/agents/ocf";
-  // Put first on the agents' PATH (baton's crm_attribute etc. shims); "" = none.
+  // Put first on the agents' PATH and made their HA_SBIN_DIR (baton's
+  // crm_attribute etc. shims); "" = neither.
   std::string tools_dir;
   std::string base_path = "/usr/sbin:/usr/bin:/sbin:/bin";
   std::string ha_rsctmp = "/run/resource-agents";

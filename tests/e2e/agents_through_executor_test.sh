@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Real OCF agents (resource-agents' IPaddr2 and Dummy, Pacemaker's Dummy and
 # Stateful, baton's IPaddr) run one action at a time through baton's executor
-# (`crm resource op`), inside a network namespace made for this run.
+# (`crm resource op`), inside a network namespace made for this run. A
+# one-node baton-crmd runs there too, so the tools agents call (baton's
+# crm_attribute etc., first on their PATH and their HA_SBIN_DIR) reach it:
+# Stateful's promotion scores are checked as the cluster sees them.
 # Needs root; exit 77 = skipped. Prints "N passed, M failed".
 set -u
 
@@ -19,7 +22,9 @@ if [ ! -x "$crm" ]; then echo "FAIL: $crm not built"; exit 1; fi
 
 ns=baton-ex-$$
 tmp=$(mktemp -d /tmp/baton-ex.XXXXXX)
+crmd_pid=
 cleanup() {
+    [ -n "$crmd_pid" ] && kill "$crmd_pid" 2>/dev/null && wait "$crmd_pid" 2>/dev/null
     # Only processes inside our own namespace (IPaddr2's background send_arp).
     for pid in $(ip netns pids "$ns" 2>/dev/null); do kill "$pid" 2>/dev/null; done
     ip netns del "$ns" 2>/dev/null
@@ -38,6 +43,31 @@ ip -n "$ns" link set bx0 up
 
 export HA_RSCTMP=$tmp/rsctmp
 mkdir -p "$HA_RSCTMP"
+
+# A one-node cluster in the namespace, for the tools agents call.
+mkdir -p "$tmp/etc" "$tmp/state"
+cat >"$tmp/etc/cluster.conf" <<CONF
+totem {
+    cluster_name: ex$$
+    token: 500
+}
+nodelist {
+    node {
+        nodeid: 1
+        name: exnode
+        ring0_addr: 198.18.0.1
+    }
+}
+quorum {
+    provider: corosync_votequorum
+}
+CONF
+head -c 32 /dev/urandom >"$tmp/etc/authkey"; chmod 600 "$tmp/etc/authkey"
+export BATON_SOCKET=$tmp/state/crmd.sock
+ip netns exec "$ns" "$bin_dir/baton-crmd" --config "$tmp/etc/cluster.conf" --state-dir "$tmp/state" \
+    2>"$tmp/crmd.log" &
+crmd_pid=$!
+for _ in $(seq 100); do [ -S "$BATON_SOCKET" ] && break; sleep 0.05; done
 
 passed=0 failed=0
 # op WANT_RC RSC ACTION AGENT [crm args...]
@@ -92,23 +122,38 @@ else
     echo "skipped: ocf:pacemaker:Dummy not installed"
 fi
 
+# score RSC WANT: the promotion score baton-crmd holds for RSC on this node
+# ("none" = no such attribute), read with baton's crm_attribute as an operator would.
+score() {
+    local got
+    got=$("$bin_dir/tools/crm_attribute" -N exnode -l reboot -n "master-$1" -G -q 2>/dev/null) || got=none
+    [ "$got" = "$2" ]
+}
+stateful() {
+    local a=$1 r=$2; local p=(--param state=$tmp/$r.state)
+    op 0 $r start $a "${p[@]}"
+    check "$a: promotion score 5 after start" score $r 5
+    op 0 $r monitor $a "${p[@]}"
+    op 0 $r promote $a "${p[@]}"
+    check "$a: promotion score 10 after promote" score $r 10
+    op 8 $r monitor $a "${p[@]}"
+    op 0 $r demote $a "${p[@]}"
+    check "$a: promotion score 5 after demote" score $r 5
+    op 0 $r monitor $a "${p[@]}"
+    op 0 $r stop $a "${p[@]}"
+    check "$a: promotion score removed after stop" score $r none
+    op 7 $r monitor $a "${p[@]}"
+}
+check "baton-crmd answers crm_node -n" eval '[ "$("$bin_dir/tools/crm_node" -n)" = exnode ]'
 if [ -x "$ocf/pacemaker/Stateful" ]; then
-    # Stateful calls ${HA_SBIN_DIR}/crm_attribute --promotion; without a
-    # cluster Pacemaker's exits 102 ("Could not connect to the CIB") and the
-    # agent ignores that: start/promote/demote/stop still return 0, no stub.
+    # Unmodified: it calls ${HA_SBIN_DIR}/crm_attribute --promotion, which is baton's.
     echo "== ocf:pacemaker:Stateful"
-    a=ocf:pacemaker:Stateful; p=(--param state=$tmp/stateful.state)
-    op 0 sf start $a "${p[@]}"
-    op 0 sf monitor $a "${p[@]}"
-    op 0 sf promote $a "${p[@]}"
-    op 8 sf monitor $a "${p[@]}"
-    op 0 sf demote $a "${p[@]}"
-    op 0 sf monitor $a "${p[@]}"
-    op 0 sf stop $a "${p[@]}"
-    op 7 sf monitor $a "${p[@]}"
+    stateful ocf:pacemaker:Stateful sf
 else
     echo "skipped: ocf:pacemaker:Stateful not installed"
 fi
+echo "== ocf:baton:Stateful"
+stateful ocf:baton:Stateful bsf
 
 echo "== ocf:baton:IPaddr"
 a=ocf:baton:IPaddr; p=(--param ip=198.18.0.30 --param cidr_netmask=24 --param nic=bx0)

@@ -1,0 +1,46 @@
+// The Pacemaker tools that OCF agents call, answered by the crm binary under
+// their names (../shared/reference/ocf-agents.md section 11): crm_attribute,
+// crm_master, attrd_updater, crm_node, crm_resource, crm_mon, cibadmin,
+// pacemakerd. They talk to the local baton-crmd over its control socket, or
+// read (and crm_attribute writes) the CIB file named by $CIB_file, as
+// Pacemaker's tools do.
+#pragma once
+
+#include <functional>
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace baton::cli {
+
+// Where the tools get cluster answers: one control request, one reply.
+class ClusterBackend {
+ public:
+  virtual ~ClusterBackend() = default;
+  virtual absl::StatusOr<std::string> Call(const std::vector<std::string>& request) = 0;
+};
+
+// The control socket of service::ControlSocketPath().
+class SocketBackend : public ClusterBackend {
+ public:
+  absl::StatusOr<std::string> Call(const std::vector<std::string>& request) override;
+};
+
+struct ToolContext {
+  ClusterBackend* backend = nullptr;
+  // The environment (OCF_RESOURCE_INSTANCE, OCF_RESKEY_CRM_meta_on_node, CIB_file, ...).
+  std::function<std::optional<std::string>(const std::string&)> env;
+  std::ostream* out = nullptr;
+  std::ostream* err = nullptr;
+};
+
+// The tool names the crm binary answers to besides crm and crm_simulate.
+const std::vector<std::string>& ToolNames();
+
+// Runs tool `name` (one of ToolNames()); returns its exit code.
+int RunTool(const std::string& name, const std::vector<std::string>& args, ToolContext& ctx);
+
+}  // namespace baton::cli
