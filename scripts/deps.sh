@@ -16,6 +16,8 @@ packages=(
   iproute2 iputils-ping nftables
   # tests: OCF agents
   resource-agents iputils-arping
+  # tests: fence agents (fence_ipmilan against OpenIPMI's ipmi_sim, fence_dummy)
+  fence-agents openipmi ipmitool
 )
 missing=()
 for p in "${packages[@]}"; do
