@@ -86,7 +86,9 @@ void CibReplica::FailAllPending(const absl::Status& why) {
 
 void CibReplica::OnView(uint64_t term, const std::set<uint32_t>& members, std::optional<uint32_t> dc,
                         int64_t now_ms) {
-  if (term <= term_ && term_ != 0) return;  // an old view
+  if (term < term_) return;  // an old view
+  // The same view again, unless quorum (and so the DC) changed within it.
+  if (term == term_ && members == members_ && dc == dc_) return;
   // Results owed to other nodes cannot reach them in the new term; they fail
   // there on their own view change.
   FailAllPending(absl::UnavailableError(kViewChanged));

@@ -128,7 +128,8 @@ class CibReplica {
   // Loads the stored CIB (none: version 0.0.0, empty text).
   absl::Status Init();
 
-  // A new agreed view. `dc` is set only for a quorate view.
+  // A new agreed view, or the same view whose DC changed (quorum came or
+  // went). `dc` is set only for a quorate view.
   void OnView(uint64_t term, const std::set<uint32_t>& members, std::optional<uint32_t> dc, int64_t now_ms);
   void OnMessage(const ReplMsg& msg, int64_t now_ms);
   void OnTick(int64_t now_ms);

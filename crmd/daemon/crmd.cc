@@ -24,9 +24,13 @@
 #include <sstream>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "crmd/attrd/attrd.h"
+#include "crmd/cib/cib_xml.h"
+#include "crmd/cib/replication.h"
+#include "crmd/cib/rocksdb_store.h"
 #include "crmd/config/auth_key.h"
 #include "crmd/membership/codec.h"
 #include "crmd/membership/election.h"
@@ -34,6 +38,8 @@
 #include "crmd/quorum/quorum.h"
 #include "crmd/service/control.h"
 #include "crmd/service/local_requests.h"
+#include "crmd/service/peer_messages.h"
+#include "crmd/transport/peer_transport.h"
 
 namespace baton::crmd {
 namespace {
@@ -134,6 +140,13 @@ class Daemon {
   // One control request; the reply text or an error.
   absl::StatusOr<std::string> Handle(const std::vector<std::string>& req);
   service::ClusterView View() const;
+  // cib-replace ADMIN_EPOCH EPOCH NUM_UPDATES XML: a configuration change
+  // through the DC; the reply waits for its outcome (the fd stays open).
+  void SubmitChange(int fd, const std::vector<std::string>& req, uint64_t now);
+  void ReplyChanges(uint64_t now);
+  void FlushReplication(uint64_t now);
+  void UpdateReplicaView(uint64_t now);
+  void RefreshConfigured();
 
   Options options_;
   Setup setup_;
@@ -150,6 +163,19 @@ class Daemon {
   attrd::AttributeStore attrs_;
   std::string attrs_file_;
   std::optional<service::LocalRequests> requests_;
+
+  std::unique_ptr<cib::RocksDbCibStore> cib_store_;
+  std::unique_ptr<cib::CibReplica> replica_;
+  std::unique_ptr<transport::PeerTransport> transport_;
+  cib::Cib configured_;  // replica_->current() parsed, for "cib" requests
+  cib::StoredCib refreshed_from_;
+  std::optional<std::pair<std::set<uint32_t>, std::optional<uint32_t>>> replica_view_;
+  struct Waiting {
+    int fd = -1;
+    uint64_t deadline_ms = 0;
+  };
+  std::map<uint64_t, Waiting> waiting_;  // change request id -> client
+  uint64_t next_request_id_ = 0;
 };
 
 std::string Daemon::Name(uint32_t id) const {
@@ -173,6 +199,12 @@ absl::Status Daemon::Init() {
     }
   }
   requests_.emplace(&attrs_, [this](const std::string& text) { return WriteFileDurably(attrs_file_, text); });
+  auto store = cib::RocksDbCibStore::Open(options_.state_dir + "/cib");
+  if (!store.ok()) return store.status();
+  cib_store_ = *std::move(store);
+  replica_ = std::make_unique<cib::CibReplica>(setup_.self, cib_store_.get());
+  if (auto st = replica_->Init(); !st.ok()) return st;
+  RefreshConfigured();
   membership::Options mo;
   mo.self = setup_.self;
   for (const auto& n : cfg.nodes) mo.nodes.push_back(n.nodeid);
@@ -219,6 +251,20 @@ absl::Status Daemon::Init() {
     }
     link_fds_.push_back(fd);
   }
+  // Reliable peer messages (CIB replication) over TCP on ring0's address and port.
+  transport::TransportOptions to;
+  to.self = setup_.self;
+  to.bind_addr = me->ring_addrs[0];
+  to.port = static_cast<uint16_t>(cfg.port);
+  for (const auto& n : cfg.nodes) {
+    if (n.nodeid != setup_.self) to.peers.push_back({n.nodeid, n.ring_addrs[0], static_cast<uint16_t>(cfg.port)});
+  }
+  to.cluster_name = cfg.cluster_name;
+  to.authkey = setup_.authkey;
+  to.incarnation = incarnation;
+  auto tr = transport::PeerTransport::Create(std::move(to));
+  if (!tr.ok()) return tr.status();
+  transport_ = *std::move(tr);
   // The control socket: only the owner may talk to it.
   std::string path = options_.socket_path.empty() ? options_.state_dir + "/crmd.sock" : options_.socket_path;
   ::unlink(path.c_str());
@@ -345,6 +391,89 @@ absl::StatusOr<std::string> Daemon::Handle(const std::vector<std::string>& req) 
   return requests_->Handle(req, View());
 }
 
+void Daemon::RefreshConfigured() {
+  configured_ = cib::Cib{};
+  const cib::StoredCib& cur = replica_->current();
+  refreshed_from_ = cur;
+  if (!cur.config.empty()) {
+    auto parsed = cib::ParseCibXml(cur.config);
+    if (parsed.ok()) {
+      configured_ = *std::move(parsed);
+    } else {
+      std::fprintf(stderr, "baton-crmd: ERROR: the stored CIB %lld.%lld.%lld does not parse: %s\n",
+                   static_cast<long long>(cur.version.admin_epoch), static_cast<long long>(cur.version.epoch),
+                   static_cast<long long>(cur.version.num_updates), std::string(parsed.status().message()).c_str());
+    }
+  }
+  configured_.version = cur.version;
+  requests_->SetConfigured(&configured_);
+}
+
+void Daemon::SubmitChange(int fd, const std::vector<std::string>& req, uint64_t now) {
+  auto refuse = [&](const absl::Status& st) {
+    std::string reply = service::ErrorReply(st);
+    (void)::send(fd, reply.data(), reply.size(), MSG_NOSIGNAL);
+    ::close(fd);
+  };
+  cib::Version base;
+  if (req.size() != 5 || !absl::SimpleAtoi(req[1], &base.admin_epoch) || !absl::SimpleAtoi(req[2], &base.epoch) ||
+      !absl::SimpleAtoi(req[3], &base.num_updates)) {
+    return refuse(absl::InvalidArgumentError("usage: cib-replace ADMIN_EPOCH EPOCH NUM_UPDATES XML"));
+  }
+  auto parsed = cib::ParseCibXml(req[4]);
+  if (!parsed.ok()) return refuse(parsed.status());
+  if (auto st = cib::Validate(*parsed); !st.ok()) return refuse(st);
+  // Only the configuration is replicated; the status section is live.
+  parsed->status.clear();
+  parsed->attrs.erase("have-quorum");
+  parsed->attrs.erase("dc-uuid");
+  uint64_t id = ++next_request_id_;
+  waiting_[id] = {fd, now + 30000};
+  replica_->Submit(id, base, cib::WriteCibXml(*parsed), static_cast<int64_t>(now));
+  FlushReplication(now);
+}
+
+void Daemon::ReplyChanges(uint64_t now) {
+  for (auto& r : replica_->TakeResults()) {
+    auto it = waiting_.find(r.request_id);
+    if (it == waiting_.end()) continue;
+    std::string reply = r.status.ok() ? absl::StrCat("ok ", r.version.admin_epoch, ".", r.version.epoch, ".",
+                                                     r.version.num_updates, "\n")
+                                      : service::ErrorReply(r.status);
+    (void)::send(it->second.fd, reply.data(), reply.size(), MSG_NOSIGNAL);
+    ::close(it->second.fd);
+    waiting_.erase(it);
+  }
+  for (auto it = waiting_.begin(); it != waiting_.end();) {
+    if (now < it->second.deadline_ms) {
+      ++it;
+      continue;
+    }
+    std::string reply = service::ErrorReply(absl::DeadlineExceededError(
+        "no answer from the DC within 30 s; the change may or may not have been made (check the configuration)"));
+    (void)::send(it->second.fd, reply.data(), reply.size(), MSG_NOSIGNAL);
+    ::close(it->second.fd);
+    it = waiting_.erase(it);
+  }
+}
+
+void Daemon::FlushReplication(uint64_t now) {
+  for (auto& out : replica_->TakeOutgoing()) transport_->Send(out.to, service::EncodeRepl(out.msg), now);
+  if (!(replica_->current() == refreshed_from_)) RefreshConfigured();
+  ReplyChanges(now);
+}
+
+void Daemon::UpdateReplicaView(uint64_t now) {
+  bool quorate = quorum_->quorate();
+  std::optional<uint32_t> dc;
+  if (quorate) dc = membership::ElectDc(membership_->ReadyMembers(), quorate);
+  auto view = std::make_pair(membership_->view().members, dc);
+  if (replica_view_ && *replica_view_ == view) return;
+  replica_view_ = view;
+  replica_->OnView(membership_->view().ring.seq, view.first, dc, static_cast<int64_t>(now));
+  FlushReplication(now);
+}
+
 void Daemon::Control() {
   for (;;) {
     int fd = ::accept4(control_fd_, nullptr, nullptr, SOCK_CLOEXEC);
@@ -368,6 +497,10 @@ void Daemon::Control() {
       req.resize(nl);
       if (!req.empty() && req.back() == '\r') req.pop_back();
       auto fields = service::DecodeRequest(req);
+      if (fields.ok() && !fields->empty() && (*fields)[0] == "cib-replace") {
+        SubmitChange(fd, *fields, NowMs());
+        continue;  // answered when the change's outcome is known
+      }
       absl::StatusOr<std::string> r = fields.ok() ? Handle(*fields) : absl::StatusOr<std::string>(fields.status());
       reply = r.ok() ? *r : service::ErrorReply(r.status());
     }
@@ -383,11 +516,23 @@ absl::Status Daemon::Loop() {
     std::vector<pollfd> fds;
     for (int fd : link_fds_) fds.push_back({fd, POLLIN, 0});
     fds.push_back({control_fd_, POLLIN, 0});
+    size_t control_at = fds.size() - 1;
+    std::vector<pollfd> peer_fds = transport_->PollFds(NowMs());
+    fds.insert(fds.end(), peer_fds.begin(), peer_fds.end());
     ::poll(fds.data(), fds.size(), 10);
     for (size_t l = 0; l < link_fds_.size(); ++l) {
       if (fds[l].revents & POLLIN) Receive(static_cast<int>(l));
     }
-    if (fds.back().revents & POLLIN) Control();
+    if (fds[control_at].revents & POLLIN) Control();
+    std::copy(fds.begin() + static_cast<long>(control_at) + 1, fds.end(), peer_fds.begin());
+    for (auto& msg : transport_->Process(peer_fds, NowMs())) {
+      auto repl = service::DecodeRepl(msg.payload, msg.from);
+      if (!repl.ok()) {
+        ++dropped_;
+        continue;
+      }
+      replica_->OnMessage(*repl, static_cast<int64_t>(NowMs()));
+    }
     uint64_t now = NowMs();
     auto hb = membership_->Tick(now);
     if (membership_->max_seq() != persisted_seq_) {
@@ -408,6 +553,9 @@ absl::Status Daemon::Loop() {
                    quorum_->quorate() ? "quorate" : "NOT quorate");
     }
     quorum_->OnTick(now);
+    UpdateReplicaView(now);
+    replica_->OnTick(static_cast<int64_t>(now));
+    FlushReplication(now);
     WarnOnLinkChange(now);
     if (hb) Send(*hb);
   }

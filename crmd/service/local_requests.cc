@@ -39,21 +39,38 @@ cib::NvSet ToNvSet(const std::string& set_id, const std::map<std::string, std::s
 
 }  // namespace
 
-std::string LocalRequests::CibXml(const ClusterView& view, const attrd::AttributeStore& attrs) {
+std::string LocalRequests::CibXml(const ClusterView& view, const attrd::AttributeStore& attrs,
+                                  const cib::Cib* configured) {
   cib::Cib c;
+  if (configured) {
+    c.version = configured->version;
+    c.attrs = configured->attrs;
+    c.configuration = configured->configuration;
+  }
+  c.attrs.erase("dc-uuid");
   c.attrs["validate-with"] = "pacemaker-3.9";
   c.attrs["crm_feature_set"] = "3.16.1";
   c.attrs["have-quorum"] = view.quorate ? "1" : "0";
   if (view.dc) c.attrs["dc-uuid"] = std::to_string(*view.dc);
   for (const auto& n : view.nodes) {
     std::string id = std::to_string(n.id);
-    cib::Node node;
-    node.id = id;
-    node.uname = n.name;
-    if (auto it = attrs.permanent().find(n.name); it != attrs.permanent().end()) {
-      node.attributes.push_back(ToNvSet("nodes-" + id, it->second));
+    cib::Node* node = nullptr;
+    for (auto& existing : c.configuration.nodes) {
+      if (existing.uname == n.name) node = &existing;
     }
-    c.configuration.nodes.push_back(std::move(node));
+    if (!node) {
+      c.configuration.nodes.push_back(cib::Node{});
+      node = &c.configuration.nodes.back();
+      node->id = id;
+      node->uname = n.name;
+    }
+    if (auto it = attrs.permanent().find(n.name); it != attrs.permanent().end()) {
+      std::string set_id = "nodes-" + id;
+      for (const auto& set : node->attributes) {
+        if (set.id == set_id) set_id += "-attrd";
+      }
+      node->attributes.push_back(ToNvSet(set_id, it->second));
+    }
     bool member = view.members.count(n.id) > 0;
     cib::NodeState st;
     st.id = id;
@@ -87,7 +104,7 @@ absl::StatusOr<std::string> LocalRequests::Handle(const std::vector<std::string>
   }
   if (cmd == "cib") {
     if (auto st = want(1); !st.ok()) return st;
-    return CibXml(view, *attrs_);
+    return CibXml(view, *attrs_, configured_);
   }
   if (cmd == "attr-set" || cmd == "attr-del" || cmd == "attr-get") {
     if (auto st = want(cmd == "attr-set" ? 5 : 4); !st.ok()) return st;

@@ -23,6 +23,7 @@
 
 #include "absl/status/statusor.h"
 #include "crmd/attrd/attrd.h"
+#include "crmd/cib/cib.h"
 
 namespace baton::service {
 
@@ -49,10 +50,18 @@ class LocalRequests {
   // InvalidArgument for an unknown request or a wrong argument count.
   absl::StatusOr<std::string> Handle(const std::vector<std::string>& request, const ClusterView& view);
 
-  static std::string CibXml(const ClusterView& view, const attrd::AttributeStore& attrs);
+  // The CIB this node serves: `configured` (the replicated configuration,
+  // if any) with every cluster.conf node in its nodes section, node
+  // attributes from `attrs`, and the status section from `view`.
+  static std::string CibXml(const ClusterView& view, const attrd::AttributeStore& attrs,
+                            const cib::Cib* configured = nullptr);
+
+  // The replicated configuration, as CibXml uses it.
+  void SetConfigured(const cib::Cib* configured) { configured_ = configured; }
 
  private:
   attrd::AttributeStore* attrs_;
+  const cib::Cib* configured_ = nullptr;
   std::function<absl::Status(const std::string&)> persist_;
 };
 
