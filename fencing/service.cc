@@ -1,0 +1,139 @@
+// FencerService handlers and the signing PeerClient.
+#include "fencing/service.h"
+
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+
+#include <chrono>
+#include <iostream>
+
+#include "absl/strings/match.h"
+#include "fencing/history_store.h"
+
+namespace baton::fencing {
+namespace {
+
+grpc::Status ToGrpc(const absl::Status& s) {
+  if (s.ok()) return grpc::Status::OK;
+  auto code = s.code() == absl::StatusCode::kNotFound ? grpc::StatusCode::NOT_FOUND
+                                                       : grpc::StatusCode::INVALID_ARGUMENT;
+  return grpc::Status(code, std::string(s.message()));
+}
+
+std::string Meta(grpc::ServerContext* ctx, const char* key) {
+  auto it = ctx->client_metadata().find(key);
+  return it == ctx->client_metadata().end() ? std::string() : std::string(it->second.data(), it->second.size());
+}
+
+}  // namespace
+
+int64_t WallMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string SigningBytes(const google::protobuf::Message& m) {
+  std::string out;
+  {
+    google::protobuf::io::StringOutputStream raw(&out);
+    google::protobuf::io::CodedOutputStream coded(&raw);
+    coded.SetSerializationDeterministic(true);
+    m.SerializeToCodedStream(&coded);
+  }
+  return out;
+}
+
+grpc::Status FencerService::Authenticate(grpc::ServerContext* ctx, const char* method,
+                                         const google::protobuf::Message& req) {
+  if (absl::StartsWith(ctx->peer(), "unix:")) return grpc::Status::OK;  // the 0600 local socket
+  absl::Status st = auth_->Verify(method, Meta(ctx, kMetaNode), Meta(ctx, kMetaTimestamp), Meta(ctx, kMetaMac),
+                                  SigningBytes(req), WallMs());
+  if (st.ok()) return grpc::Status::OK;
+  std::cerr << "baton-fenced: refused " << method << " from " << ctx->peer() << ": " << st.message() << "\n";
+  return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, std::string(st.message()));
+}
+
+grpc::Status FencerService::Fence(grpc::ServerContext* ctx, const FenceRequest* req, FenceReply* reply) {
+  if (auto st = Authenticate(ctx, "Fence", *req); !st.ok()) return st;
+  if (req->target().empty()) return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "no target node given");
+  FenceCommand cmd;
+  cmd.target = req->target();
+  cmd.action = req->action().empty() ? "reboot" : req->action();
+  if (req->timeout_ms() > 0) cmd.timeout_ms = req->timeout_ms();
+  cmd.allow_self = req->allow_self();
+  cmd.delay_ms = req->delay_ms();
+  cmd.client = req->client().empty() ? "client" : req->client();
+  cmd.origin = req->from_peer() ? Meta(ctx, kMetaNode) : "";
+  FenceEvent e = backend_->Fence(std::move(cmd), req->from_peer());
+  reply->set_success(e.state == FenceState::kSuccess);
+  reply->set_state(std::string(FenceStateName(e.state)));
+  reply->set_exit_reason(e.exit_reason);
+  ToProto(e, reply->mutable_entry());
+  return grpc::Status::OK;
+}
+
+grpc::Status FencerService::Query(grpc::ServerContext* ctx, const QueryRequest* req, QueryReply* reply) {
+  if (auto st = Authenticate(ctx, "Query", *req); !st.ok()) return st;
+  for (const auto& d : backend_->Query(req->target())) reply->add_devices(d);
+  return grpc::Status::OK;
+}
+
+grpc::Status FencerService::History(grpc::ServerContext* ctx, const HistoryRequest* req, HistoryReply* reply) {
+  if (auto st = Authenticate(ctx, "History", *req); !st.ok()) return st;
+  for (const auto& e : backend_->History(req->target())) ToProto(e, reply->add_entries());
+  return grpc::Status::OK;
+}
+
+grpc::Status FencerService::RegisterDevice(grpc::ServerContext* ctx, const DeviceSpec* req, RegisterDeviceReply*) {
+  if (auto st = Authenticate(ctx, "RegisterDevice", *req); !st.ok()) return st;
+  DeviceConfig d{req->id(), req->agent(), {req->params().begin(), req->params().end()}};
+  return ToGrpc(backend_->RegisterDevice(d));
+}
+
+grpc::Status FencerService::UnregisterDevice(grpc::ServerContext* ctx, const UnregisterDeviceRequest* req,
+                                             UnregisterDeviceReply*) {
+  if (auto st = Authenticate(ctx, "UnregisterDevice", *req); !st.ok()) return st;
+  return ToGrpc(backend_->UnregisterDevice(req->id()));
+}
+
+grpc::Status FencerService::ListDevices(grpc::ServerContext* ctx, const ListDevicesRequest* req,
+                                        ListDevicesReply* reply) {
+  if (auto st = Authenticate(ctx, "ListDevices", *req); !st.ok()) return st;
+  for (const auto& d : backend_->ListDevices()) {
+    DeviceSpec* s = reply->add_devices();
+    s->set_id(d.id);
+    s->set_agent(d.agent);
+    for (const auto& [k, v] : d.params) (*s->mutable_params())[k] = v;
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status FencerService::Confirm(grpc::ServerContext* ctx, const ConfirmRequest* req, ConfirmReply* reply) {
+  if (auto st = Authenticate(ctx, "Confirm", *req); !st.ok()) return st;
+  if (req->target().empty()) return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "no target node given");
+  ToProto(backend_->Confirm(req->target(), req->client().empty() ? "operator" : req->client()), reply->mutable_entry());
+  return grpc::Status::OK;
+}
+
+void PeerClient::Sign(grpc::ClientContext* ctx, const char* method, const google::protobuf::Message& req,
+                      int64_t deadline_ms) {
+  int64_t now = WallMs();
+  ctx->AddMetadata(kMetaNode, self_);
+  ctx->AddMetadata(kMetaTimestamp, std::to_string(now));
+  ctx->AddMetadata(kMetaMac, SignPeerCall(key_, method, self_, now, SigningBytes(req)));
+  ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(deadline_ms));
+}
+
+grpc::Status PeerClient::Query(const QueryRequest& req, QueryReply* reply, int64_t deadline_ms) {
+  grpc::ClientContext ctx;
+  Sign(&ctx, "Query", req, deadline_ms);
+  return stub_->Query(&ctx, req, reply);
+}
+
+grpc::Status PeerClient::Fence(const FenceRequest& req, FenceReply* reply, int64_t deadline_ms) {
+  grpc::ClientContext ctx;
+  Sign(&ctx, "Fence", req, deadline_ms);
+  return stub_->Fence(&ctx, req, reply);
+}
+
+}  // namespace baton::fencing
