@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/live.h"
 #include "cli/resource_op.h"
 #include "cli/simulate.h"
 #include "cli/status_client.h"
@@ -21,7 +22,10 @@ std::string BaseName(const std::string& path) {
 }
 
 constexpr char kUsage[] =
-    "usage: crm status                  the cluster as crm_mon -1 shows it\n"
+    "usage: crm status                  the cluster as crm_mon -1 -r shows it\n"
+    "       crm configure show | COMMAND ...   the configuration, in crm shell syntax\n"
+    "       crm resource start|stop|move|ban|clear|cleanup|status ...\n"
+    "       crm node standby|online [NODE]\n"
     "       crm cluster status          the same, with membership, links and votes\n"
     "       crm simulate [options]      run the scheduler on a CIB (as crm_simulate)\n"
     "       crm resource op RSC ACTION --agent ocf:PROVIDER:TYPE [--param k=v]...\n"
@@ -55,8 +59,39 @@ int main(int argc, char** argv) {
   }
   std::string cmd = args[0];
   args.erase(args.begin());
+  baton::cli::SocketBackend backend;
+  baton::cli::ToolContext ctx;
+  ctx.backend = &backend;
+  ctx.env = [](const std::string& name) -> std::optional<std::string> {
+    const char* v = std::getenv(name.c_str());
+    if (v == nullptr) return std::nullopt;
+    return std::string(v);
+  };
+  ctx.out = &std::cout;
+  ctx.err = &std::cerr;
+  if (cmd == "configure") return baton::cli::RunConfigure(args, ctx);
+  if (cmd == "resource" && !(args.size() > 0 && args[0] == "op")) return baton::cli::RunResource(args, ctx);
+  if (cmd == "node" && !args.empty() && (args[0] == "standby" || args[0] == "online")) {
+    return baton::cli::RunNodeState(args, ctx);
+  }
   if (cmd == "simulate") return baton::cli::RunSimulate(args, std::cout, std::cerr);
-  if (cmd == "status") return baton::cli::RunStatus(args, /*cluster=*/false, std::cout, std::cerr);
+  if (cmd == "status") {
+    std::string socket;
+    for (size_t i = 0; i < args.size(); ++i) {
+      if (args[i] == "--socket" && i + 1 < args.size()) {
+        socket = args[++i];
+      } else if (args[i].rfind("--socket=", 0) == 0) {
+        socket = args[i].substr(9);
+      } else {
+        std::cerr << "crm status: unexpected argument '" << args[i] << "'\n";
+        return 2;
+      }
+    }
+    baton::cli::SocketBackend status_backend(socket);
+    ctx.backend = &status_backend;
+    ctx.dc_version = "0.1.0";
+    return baton::cli::RunTool("crm_mon", {"-1", "-r"}, ctx);
+  }
   if (cmd == "cluster" && !args.empty() && args[0] == "status") {
     args.erase(args.begin());
     return baton::cli::RunStatus(args, /*cluster=*/true, std::cout, std::cerr);

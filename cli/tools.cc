@@ -32,7 +32,7 @@
 namespace baton::cli {
 
 absl::StatusOr<std::string> SocketBackend::Call(const std::vector<std::string>& request) {
-  return service::Call(service::ControlSocketPath(), request);
+  return service::Call(service::ControlSocketPath(path_), request);
 }
 
 namespace {
@@ -1088,7 +1088,7 @@ int CrmMon(const std::vector<std::string>& args, ToolContext& ctx) {
   }
   out << "Cluster Summary:\n  * Stack: corosync\n";
   if (ws.dc) {
-    out << "  * Current DC: " << ws.dc->name << " (version 2.1.5) - partition "
+    out << "  * Current DC: " << ws.dc->name << " (version " << ctx.dc_version << ") - partition "
         << (ws.options.have_quorum ? "with quorum" : "WITHOUT quorum") << "\n";
   } else {
     out << "  * Current DC: NONE\n";

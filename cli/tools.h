@@ -23,10 +23,14 @@ class ClusterBackend {
   virtual absl::StatusOr<std::string> Call(const std::vector<std::string>& request) = 0;
 };
 
-// The control socket of service::ControlSocketPath().
+// The control socket of service::ControlSocketPath(path).
 class SocketBackend : public ClusterBackend {
  public:
+  explicit SocketBackend(std::string path = "") : path_(std::move(path)) {}
   absl::StatusOr<std::string> Call(const std::vector<std::string>& request) override;
+
+ private:
+  std::string path_;
 };
 
 struct ToolContext {
@@ -35,6 +39,9 @@ struct ToolContext {
   std::function<std::optional<std::string>(const std::string&)> env;
   std::ostream* out = nullptr;
   std::ostream* err = nullptr;
+  // The version crm_mon's "Current DC" line names: Pacemaker's for agents
+  // that parse it, baton's for `crm status`.
+  std::string dc_version = "2.1.5";
 };
 
 // The tool names the crm binary answers to besides crm and crm_simulate.

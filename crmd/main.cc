@@ -17,6 +17,10 @@ int main(int argc, char** argv) {
       ("state-dir", po::value(&o.state_dir)->default_value(o.state_dir), "state directory")
       ("socket", po::value(&o.socket_path), "control socket (default: <state-dir>/crmd.sock)")
       ("node", po::value(&o.node_name), "this node's name (default: found from local addresses)")
+      ("fenced-socket", po::value(&o.fenced_socket), "baton-fenced's socket (default: <state-dir>/fenced.sock)")
+      ("agents-dir", po::value(&o.agents_dir), "baton's OCF agents (default: found beside this binary)")
+      ("tools-dir", po::value(&o.tools_dir), "tools agents call (default: found beside this binary)")
+      ("rsctmp", po::value(&o.rsctmp)->default_value(o.rsctmp), "HA_RSCTMP for resource agents")
       ("check-config", po::bool_switch(&o.check_config), "validate the configuration and exit");
   po::variables_map vm;
   try {

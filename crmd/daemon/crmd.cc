@@ -19,7 +19,9 @@
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <optional>
+#include <thread>
 #include <set>
 #include <sstream>
 #include <vector>
@@ -40,6 +42,12 @@
 #include "crmd/service/local_requests.h"
 #include "crmd/service/peer_messages.h"
 #include "crmd/transport/peer_transport.h"
+#include "crmd/executor/executor.h"
+#include "crmd/executor/process_runner.h"
+#include "crmd/transition/controller.h"
+#include "crmd.pb.h"
+#include "fencing.grpc.pb.h"
+#include <grpcpp/grpcpp.h>
 
 namespace baton::crmd {
 namespace {
@@ -123,6 +131,25 @@ absl::Status WriteRingSeq(const std::string& path, uint64_t seq) {
   return WriteFileDurably(path, std::to_string(seq) + "\n");
 }
 
+// `relative` to this binary's directory if it exists, else `installed`.
+std::string BesideBinary(const std::string& relative, const std::string& installed) {
+  char buf[4096];
+  ssize_t n = ::readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+  if (n > 0) {
+    std::string exe(buf, static_cast<size_t>(n));
+    std::string dir = exe.substr(0, exe.rfind('/')) + "/" + relative;
+    struct stat st;
+    if (::stat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return dir;
+  }
+  return installed;
+}
+
+int64_t WallSeconds() {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<int64_t>(ts.tv_sec);
+}
+
 class Daemon {
  public:
   Daemon(const Options& options, Setup setup) : options_(options), setup_(std::move(setup)) {}
@@ -176,7 +203,64 @@ class Daemon {
   };
   std::map<uint64_t, Waiting> waiting_;  // change request id -> client
   uint64_t next_request_id_ = 0;
+
+  // Resources on this node, and the cluster's controller.
+  std::string self_name_;
+  std::map<std::string, uint32_t> node_ids_;  // name -> id
+  executor::RealProcessRunner runner_;
+  std::unique_ptr<executor::Executor> executor_;
+  std::unique_ptr<transition::Controller> controller_;
+  transition::StatusTable own_;  // this node's own results, for a new DC's history query
+  struct ExecCtx {
+    uint64_t graph = 0;
+    int action = -1;
+    int target_rc = 0;
+    std::string op_digest, cls, provider, type;
+    std::string rsc;
+    int64_t interval_ms = 0;
+  };
+  std::map<int, ExecCtx> exec_ctx_;  // by executor call id
+  std::set<std::string> devices_started_;  // stonith resources "running" here
+  std::optional<std::pair<std::set<std::string>, std::string>> controller_view_;
+  // baton-fenced calls run on threads; results come back under fence_mu_.
+  struct FenceDone {
+    uint64_t graph = 0;
+    int action = 0;
+    std::string target;
+    bool ok = false;
+    std::string detail;
+  };
+  std::mutex fence_mu_;
+  std::vector<FenceDone> fence_done_;
+  std::vector<std::thread> threads_;
+  std::string fenced_socket_;
+  uint64_t devices_synced_version_ = 0;  // epoch+1 of the configuration last registered
+  uint64_t next_device_sync_ms_ = 0;
+  bool device_sync_running_ = false;
+  bool device_sync_ok_ = false;
+
+  void SendPeer(const std::string& node, const crmd::PeerMessage& msg, uint64_t now);
+  void Broadcast(const crmd::PeerMessage& msg, uint64_t now);
+  void HandlePeer(uint32_t from, const std::string& payload, uint64_t now);
+  void RunLocal(uint64_t graph, const transition::GraphAction& a, uint64_t now);
+  void ReportResult(const transition::OpResultRecord& r, uint64_t graph, int action, uint64_t now);
+  void PumpExecutor(uint64_t now);
+  void PumpController(uint64_t now);
+  void StartFence(const transition::FenceOut& f);
+  void SyncDevices(uint64_t now);
+  void BroadcastOwnAttributes(uint64_t now);
+  // Forgets RSC's history and failures on NODE ("" = every node): the DC
+  // probes it again.
+  void Cleanup(const std::string& rsc, const std::string& node);
+ public:
+  ~Daemon();
 };
+
+Daemon::~Daemon() {
+  for (auto& t : threads_) {
+    if (t.joinable()) t.join();
+  }
+}
 
 std::string Daemon::Name(uint32_t id) const {
   for (const auto& n : setup_.config.nodes) {
@@ -199,6 +283,38 @@ absl::Status Daemon::Init() {
     }
   }
   requests_.emplace(&attrs_, [this](const std::string& text) { return WriteFileDurably(attrs_file_, text); });
+  requests_->OnAttributeChange([this](const std::string& node, const std::string& name,
+                                      const std::optional<std::string>& value, attrd::Lifetime lifetime) {
+    crmd::PeerMessage m;
+    auto* a = m.mutable_attr();
+    a->set_node(node);
+    a->set_name(name);
+    a->set_value(value.value_or(""));
+    a->set_remove(!value.has_value());
+    a->set_forever(lifetime == attrd::Lifetime::kForever);
+    Broadcast(m, NowMs());
+    if (controller_) controller_->OnAttributesChanged();
+  });
+  self_name_ = Name(setup_.self);
+  std::vector<std::pair<std::string, std::string>> ids;
+  for (const auto& n : setup_.config.nodes) {
+    node_ids_[n.name] = n.nodeid;
+    ids.push_back({std::to_string(n.nodeid), n.name});
+  }
+  executor::ExecutorOptions eo;
+  eo.baton_agents_dir = options_.agents_dir.empty() ? BesideBinary("../../agents/ocf/baton", "/usr/lib/baton/agents/ocf")
+                                                    : options_.agents_dir;
+  eo.tools_dir = options_.tools_dir.empty() ? BesideBinary("tools", "/usr/lib/baton/tools") : options_.tools_dir;
+  eo.ha_rsctmp = options_.rsctmp;
+  ::mkdir(options_.rsctmp.c_str(), 0755);
+  eo.extra_env["HA_VARRUN"] = options_.rsctmp;
+  eo.extra_env["BATON_SOCKET"] = options_.socket_path.empty() ? options_.state_dir + "/crmd.sock" : options_.socket_path;
+  executor_ = std::make_unique<executor::Executor>(eo, &runner_);
+  transition::ControllerOptions co;
+  co.self = self_name_;
+  co.nodes = ids;
+  controller_ = std::make_unique<transition::Controller>(co, &attrs_, static_cast<int64_t>(NowMs()));
+  fenced_socket_ = options_.fenced_socket.empty() ? options_.state_dir + "/fenced.sock" : options_.fenced_socket;
   auto store = cib::RocksDbCibStore::Open(options_.state_dir + "/cib");
   if (!store.ok()) return store.status();
   cib_store_ = *std::move(store);
@@ -388,6 +504,30 @@ absl::StatusOr<std::string> Daemon::Handle(const std::vector<std::string>& req) 
     if (req.size() != 1) return absl::InvalidArgumentError(absl::StrCat("'", req[0], "' takes no arguments"));
     return StatusText(req[0] == "cluster-status");
   }
+  if (!req.empty() && req[0] == "cib-config" && req.size() == 1) {
+    // The replicated configuration alone, to edit and send back.
+    cib::Cib c = configured_;
+    c.version = replica_->current().version;
+    return cib::WriteCibXml(c);
+  }
+  if (!req.empty() && req[0] == "cleanup") {
+    if (req.size() != 3) return absl::InvalidArgumentError("usage: cleanup RSC NODE|\"\"");
+    if (!req[2].empty() && !node_ids_.count(req[2])) {
+      return absl::NotFoundError(absl::StrCat("no node '", req[2], "' in the cluster"));
+    }
+    crmd::PeerMessage m;
+    m.mutable_cleanup()->set_rsc(req[1]);
+    m.mutable_cleanup()->set_node(req[2]);
+    Broadcast(m, NowMs());
+    Cleanup(req[1], req[2]);
+    return std::string("ok\n");
+  }
+  if (!req.empty() && req[0] == "cib" && req.size() == 1) {
+    // Configuration + the cluster's status, with this node's attributes view.
+    cib::Cib c = controller_->CurrentCib();
+    c.version = replica_->current().version;
+    return cib::WriteCibXml(c);
+  }
   return requests_->Handle(req, View());
 }
 
@@ -407,6 +547,8 @@ void Daemon::RefreshConfigured() {
   }
   configured_.version = cur.version;
   requests_->SetConfigured(&configured_);
+  if (controller_) controller_->OnConfig(configured_);
+  next_device_sync_ms_ = 0;
 }
 
 void Daemon::SubmitChange(int fd, const std::vector<std::string>& req, uint64_t now) {
@@ -474,6 +616,471 @@ void Daemon::UpdateReplicaView(uint64_t now) {
   FlushReplication(now);
 }
 
+
+// --- peers ---------------------------------------------------------------
+
+void Daemon::SendPeer(const std::string& node, const crmd::PeerMessage& msg, uint64_t now) {
+  auto it = node_ids_.find(node);
+  if (it == node_ids_.end() || it->second == setup_.self) return;
+  transport_->Send(it->second, msg.SerializeAsString(), now);
+}
+
+void Daemon::Broadcast(const crmd::PeerMessage& msg, uint64_t now) {
+  std::string bytes = msg.SerializeAsString();
+  for (uint32_t m : membership_->view().members) {
+    if (m != setup_.self) transport_->Send(m, bytes, now);
+  }
+}
+
+transition::OpResultRecord FromProto(const crmd::OpResult& p) {
+  transition::OpResultRecord r;
+  r.node = p.node();
+  r.rsc = p.rsc();
+  r.rsc_class = p.rsc_class();
+  r.provider = p.provider();
+  r.type = p.type();
+  r.task = p.task();
+  r.interval_ms = p.interval_ms();
+  r.call_id = p.call_id();
+  r.rc = p.rc();
+  r.op_status = p.op_status();
+  r.target_rc = p.target_rc();
+  r.exit_reason = p.exit_reason();
+  r.last_rc_change_s = p.last_rc_change_s();
+  r.last_run_s = p.last_run_s();
+  r.exec_ms = p.exec_ms();
+  r.queue_ms = p.queue_ms();
+  r.op_digest = p.op_digest();
+  r.transition_key = p.transition_key();
+  return r;
+}
+
+void ToProto(const transition::OpResultRecord& r, crmd::OpResult* p) {
+  p->set_node(r.node);
+  p->set_rsc(r.rsc);
+  p->set_rsc_class(r.rsc_class);
+  p->set_provider(r.provider);
+  p->set_type(r.type);
+  p->set_task(r.task);
+  p->set_interval_ms(r.interval_ms);
+  p->set_call_id(r.call_id);
+  p->set_rc(r.rc);
+  p->set_op_status(r.op_status);
+  p->set_target_rc(r.target_rc);
+  p->set_exit_reason(r.exit_reason);
+  p->set_last_rc_change_s(r.last_rc_change_s);
+  p->set_last_run_s(r.last_run_s);
+  p->set_exec_ms(r.exec_ms);
+  p->set_queue_ms(r.queue_ms);
+  p->set_op_digest(r.op_digest);
+  p->set_transition_key(r.transition_key);
+}
+
+void Daemon::HandlePeer(uint32_t from, const std::string& payload, uint64_t now) {
+  crmd::PeerMessage m;
+  if (!m.ParseFromString(payload)) {
+    ++dropped_;
+    return;
+  }
+  std::string from_name = Name(from);
+  switch (m.body_case()) {
+    case crmd::PeerMessage::kRepl: {
+      auto repl = service::DecodeRepl(payload, from);
+      if (!repl.ok()) {
+        ++dropped_;
+        return;
+      }
+      replica_->OnMessage(*repl, static_cast<int64_t>(now));
+      return;
+    }
+    case crmd::PeerMessage::kOp: {
+      const crmd::OpRequest& o = m.op();
+      transition::GraphAction a;
+      a.id = o.action();
+      a.kind = transition::GraphAction::Kind::kResource;
+      a.node = self_name_;
+      a.rsc = o.rsc();
+      a.rsc_class = o.rsc_class();
+      a.provider = o.provider();
+      a.type = o.type();
+      a.task = o.task();
+      a.interval_ms = o.interval_ms();
+      a.timeout_ms = o.timeout_ms();
+      a.params.insert(o.params().begin(), o.params().end());
+      a.meta.insert(o.meta().begin(), o.meta().end());
+      a.target_rc = o.target_rc();
+      a.op_digest = o.op_digest();
+      RunLocal(o.graph(), a, now);
+      return;
+    }
+    case crmd::PeerMessage::kResult:
+      controller_->OnOpResult(m.result().graph(), m.result().action(), FromProto(m.result()));
+      return;
+    case crmd::PeerMessage::kHistoryQuery: {
+      crmd::PeerMessage reply;
+      for (const auto& r : own_.Records(self_name_)) ToProto(r, reply.mutable_history()->add_records());
+      reply.mutable_history();
+      SendPeer(from_name, reply, now);
+      return;
+    }
+    case crmd::PeerMessage::kHistory: {
+      std::vector<transition::OpResultRecord> records;
+      for (const auto& r : m.history().records()) {
+        if (r.node() == from_name) records.push_back(FromProto(r));
+      }
+      controller_->OnHistory(from_name, records);
+      return;
+    }
+    case crmd::PeerMessage::kCleanup:
+      Cleanup(m.cleanup().rsc(), m.cleanup().node());
+      return;
+    case crmd::PeerMessage::kFenced:
+      controller_->OnNodeFenced(m.fenced().node());
+      return;
+    case crmd::PeerMessage::kAttr: {
+      const crmd::AttrUpdate& a = m.attr();
+      auto lifetime = a.forever() ? attrd::Lifetime::kForever : attrd::Lifetime::kReboot;
+      absl::Status st = a.remove() ? attrs_.Delete(a.node(), a.name(), lifetime).status()
+                                   : attrs_.Set(a.node(), a.name(), a.value(), lifetime);
+      if (!st.ok()) {
+        ++dropped_;
+        return;
+      }
+      if (lifetime == attrd::Lifetime::kForever) (void)WriteFileDurably(attrs_file_, attrs_.SerializePermanent());
+      controller_->OnAttributesChanged();
+      return;
+    }
+    default:
+      ++dropped_;
+      return;
+  }
+}
+
+// --- the executor ----------------------------------------------------------
+
+void Daemon::ReportResult(const transition::OpResultRecord& r, uint64_t graph, int action, uint64_t now) {
+  own_.Record(r);
+  controller_->OnOpResult(graph, action, r);
+  crmd::PeerMessage m;
+  ToProto(r, m.mutable_result());
+  m.mutable_result()->set_graph(graph);
+  m.mutable_result()->set_action(action);
+  Broadcast(m, now);
+}
+
+void Daemon::RunLocal(uint64_t graph, const transition::GraphAction& a, uint64_t now) {
+  transition::OpResultRecord r;
+  r.node = self_name_;
+  r.rsc = a.rsc;
+  r.rsc_class = a.rsc_class;
+  r.provider = a.provider;
+  r.type = a.type;
+  r.task = a.task;
+  r.interval_ms = a.interval_ms;
+  r.target_rc = a.target_rc;
+  r.op_digest = a.op_digest;
+  r.transition_key = absl::StrCat(a.id, ":", graph, ":", a.target_rc, ":baton");
+  r.last_rc_change_s = r.last_run_s = WallSeconds();
+  if (a.task == "cancel") {
+    std::string op = a.meta.count("operation") ? a.meta.at("operation") : "monitor";
+    (void)executor_->Cancel(a.rsc, op, a.interval_ms);
+    r.task = "cancel";
+    ReportResult(r, graph, a.id, now);
+    return;
+  }
+  if (a.rsc_class == "stonith") {
+    // Fencing devices run in baton-fenced (registered from the CIB); here
+    // they only have a role to report.
+    bool up = devices_started_.count(a.rsc) > 0;
+    if (a.task == "start") devices_started_.insert(a.rsc);
+    if (a.task == "stop") devices_started_.erase(a.rsc);
+    r.rc = 0;
+    if (a.task == "monitor") r.rc = (up || a.interval_ms > 0) ? 0 : 7;
+    r.call_id = static_cast<int>(++next_request_id_);
+    ReportResult(r, graph, a.id, now);
+    return;
+  }
+  executor::OperationRequest req;
+  req.rsc_id = a.rsc;
+  req.provider = a.provider;
+  req.type = a.type;
+  req.action = a.task;
+  req.interval_ms = a.interval_ms;
+  req.timeout_ms = a.timeout_ms;
+  req.params = a.params;
+  req.meta = a.meta;
+  if (a.rsc_class != "ocf") {
+    r.rc = 3;
+    r.op_status = static_cast<int>(executor::ExecStatus::kNotSupported);
+    r.exit_reason = "baton runs ocf and stonith resources only";
+    ReportResult(r, graph, a.id, now);
+    return;
+  }
+  // Recurring monitors end with a stop, and a new one replaces the old.
+  if (a.task == "stop" || a.interval_ms > 0) {
+    for (const auto& [call, ctx] : exec_ctx_) {
+      if (ctx.rsc == a.rsc && ctx.interval_ms > 0 && (a.task == "stop" || ctx.interval_ms == a.interval_ms)) {
+        (void)executor_->Cancel(a.rsc, "monitor", ctx.interval_ms);
+      }
+    }
+  }
+  auto call = executor_->Submit(req, static_cast<int64_t>(now));
+  if (!call.ok()) {
+    r.rc = 1;
+    r.op_status = static_cast<int>(executor::ExecStatus::kError);
+    r.exit_reason = std::string(call.status().message());
+    ReportResult(r, graph, a.id, now);
+    return;
+  }
+  exec_ctx_[*call] = {graph, a.id, a.target_rc, a.op_digest, a.rsc_class, a.provider, a.type, a.rsc, a.interval_ms};
+}
+
+void Daemon::PumpExecutor(uint64_t now) {
+  for (const auto& res : executor_->OnTick(static_cast<int64_t>(now))) {
+    auto it = exec_ctx_.find(res.call_id);
+    if (it == exec_ctx_.end()) continue;
+    ExecCtx& ctx = it->second;
+    if (res.status == executor::ExecStatus::kCancelled) {
+      exec_ctx_.erase(it);
+      continue;
+    }
+    transition::OpResultRecord r;
+    r.node = self_name_;
+    r.rsc = res.rsc_id;
+    r.rsc_class = ctx.cls;
+    r.provider = ctx.provider;
+    r.type = ctx.type;
+    r.task = res.action;
+    r.interval_ms = res.interval_ms;
+    r.call_id = res.call_id;
+    r.rc = res.rc;
+    r.op_status = static_cast<int>(res.status);
+    r.target_rc = ctx.target_rc;
+    r.exit_reason = res.exit_reason;
+    r.last_run_s = WallSeconds();
+    r.last_rc_change_s = r.last_run_s;
+    r.exec_ms = res.exec_time_ms();
+    r.queue_ms = res.queue_time_ms();
+    r.op_digest = ctx.op_digest;
+    r.transition_key = absl::StrCat(ctx.action, ":", ctx.graph, ":", ctx.target_rc, ":baton");
+    uint64_t graph = ctx.graph;
+    int action = ctx.action;
+    if (res.interval_ms > 0) {
+      ctx.action = -1;  // later reports of this monitor are changes, not graph actions
+    } else {
+      exec_ctx_.erase(it);
+    }
+    ReportResult(r, graph, action, now);
+  }
+}
+
+// --- fencing ---------------------------------------------------------------
+
+void Daemon::StartFence(const transition::FenceOut& f) {
+  std::string socket = fenced_socket_;
+  std::string client = absl::StrCat("baton-crmd.", self_name_);
+  threads_.emplace_back([this, f, socket, client] {
+    auto channel = grpc::CreateChannel("unix:" + socket, grpc::InsecureChannelCredentials());
+    auto stub = fencing::Fencer::NewStub(channel);
+    fencing::FenceRequest req;
+    req.set_target(f.target);
+    req.set_action(f.action);
+    req.set_timeout_ms(60000);
+    req.set_client(client);
+    fencing::FenceReply reply;
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(90));
+    grpc::Status st = stub->Fence(&ctx, req, &reply);
+    FenceDone done{f.graph, f.action_id, f.target, st.ok() && reply.success(), ""};
+    done.detail = st.ok() ? reply.state() + (reply.exit_reason().empty() ? "" : ": " + reply.exit_reason())
+                          : "baton-fenced unreachable: " + st.error_message();
+    std::lock_guard<std::mutex> lock(fence_mu_);
+    fence_done_.push_back(std::move(done));
+  });
+}
+
+// Registers every stonith resource of the configuration with the local
+// fencer (and removes the ones no longer configured), off the loop.
+void Daemon::SyncDevices(uint64_t now) {
+  {
+    std::lock_guard<std::mutex> lock(fence_mu_);
+    if (device_sync_running_ || now < next_device_sync_ms_) return;
+    device_sync_running_ = true;
+  }
+  std::vector<fencing::DeviceSpec> want;
+  for (const auto& r : configured_.configuration.resources) {
+    if (r.kind != cib::Resource::Kind::kPrimitive || r.cls != "stonith") continue;
+    fencing::DeviceSpec d;
+    d.set_id(r.id);
+    d.set_agent(r.type);
+    for (const auto& set : r.instance) {
+      for (const auto& p : set.pairs) (*d.mutable_params())[p.name] = p.value.value_or("");
+    }
+    want.push_back(std::move(d));
+  }
+  next_device_sync_ms_ = now + 5000;
+  std::string socket = fenced_socket_;
+  threads_.emplace_back([this, want, socket] {
+    auto stub = fencing::Fencer::NewStub(grpc::CreateChannel("unix:" + socket, grpc::InsecureChannelCredentials()));
+    bool ok = true;
+    fencing::ListDevicesReply have;
+    {
+      grpc::ClientContext ctx;
+      ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+      ok = stub->ListDevices(&ctx, fencing::ListDevicesRequest(), &have).ok();
+    }
+    std::set<std::string> wanted;
+    for (const auto& d : want) {
+      wanted.insert(d.id());
+      bool same = false;
+      for (const auto& h : have.devices()) {
+        same = same || (h.id() == d.id() && h.agent() == d.agent() &&
+                        std::map<std::string, std::string>(h.params().begin(), h.params().end()) ==
+                            std::map<std::string, std::string>(d.params().begin(), d.params().end()));
+      }
+      if (same || !ok) continue;
+      grpc::ClientContext ctx;
+      ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+      fencing::RegisterDeviceReply reply;
+      grpc::Status st = stub->RegisterDevice(&ctx, d, &reply);
+      if (!st.ok()) {
+        std::fprintf(stderr, "baton-crmd: fencing device %s not registered with baton-fenced: %s\n", d.id().c_str(),
+                     st.error_message().c_str());
+        ok = false;
+      }
+    }
+    for (const auto& h : have.devices()) {
+      if (wanted.count(h.id()) || !ok) continue;
+      grpc::ClientContext ctx;
+      ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+      fencing::UnregisterDeviceRequest req;
+      req.set_id(h.id());
+      fencing::UnregisterDeviceReply reply;
+      (void)stub->UnregisterDevice(&ctx, req, &reply);
+    }
+    std::lock_guard<std::mutex> lock(fence_mu_);
+    device_sync_ok_ = ok;
+    device_sync_running_ = false;
+  });
+}
+
+void Daemon::BroadcastOwnAttributes(uint64_t now) {
+  auto it = attrs_.transient().find(self_name_);
+  if (it == attrs_.transient().end()) return;
+  for (const auto& [name, value] : it->second) {
+    crmd::PeerMessage m;
+    auto* a = m.mutable_attr();
+    a->set_node(self_name_);
+    a->set_name(name);
+    a->set_value(value);
+    Broadcast(m, now);
+  }
+}
+
+void Daemon::Cleanup(const std::string& rsc, const std::string& node) {
+  if (node.empty() || node == self_name_) {
+    (void)executor_->ForgetResource(rsc);
+    own_.Forget(self_name_, rsc);
+  }
+  for (const auto& n : setup_.config.nodes) {
+    if (!node.empty() && n.name != node) continue;
+    auto it = attrs_.transient().find(n.name);
+    if (it != attrs_.transient().end()) {
+      std::vector<std::string> names;
+      for (const auto& [name, value] : it->second) {
+        if (name.rfind("fail-count-" + rsc + "#", 0) == 0 || name.rfind("last-failure-" + rsc + "#", 0) == 0) {
+          names.push_back(name);
+        }
+      }
+      for (const auto& name : names) (void)attrs_.Delete(n.name, name, attrd::Lifetime::kReboot);
+    }
+  }
+  controller_->OnCleanup(rsc, node);
+}
+
+// --- the controller ----------------------------------------------------------
+
+void Daemon::PumpController(uint64_t now) {
+  // Membership as the controller sees it: names, and the partition's DC
+  // (quorate or not: without quorum the DC applies no-quorum-policy).
+  std::set<std::string> members;
+  for (uint32_t m : membership_->view().members) members.insert(Name(m));
+  auto dc = membership::ElectDc(membership_->ReadyMembers(), true);
+  std::string dc_name = dc ? Name(*dc) : "";
+  auto view = std::make_pair(members, dc_name);
+  if (!controller_view_ || *controller_view_ != view) {
+    bool joined = !controller_view_;
+    if (controller_view_) {
+      for (const auto& m : members) joined = joined || !controller_view_->first.count(m);
+    }
+    controller_view_ = view;
+    controller_->OnView(members, dc_name, quorum_->quorate(), static_cast<int64_t>(now));
+    if (controller_->is_dc()) controller_->OnHistory(self_name_, own_.Records(self_name_));
+    if (joined) BroadcastOwnAttributes(now);
+  }
+  {
+    std::vector<FenceDone> done;
+    {
+      std::lock_guard<std::mutex> lock(fence_mu_);
+      done.swap(fence_done_);
+    }
+    for (const auto& d : done) {
+      std::fprintf(stderr, "baton-crmd: fencing %s: %s\n", d.target.c_str(), d.detail.c_str());
+      controller_->OnFenceResult(d.graph, d.action, d.target, d.ok);
+    }
+  }
+  controller_->OnTick(static_cast<int64_t>(now), WallSeconds());
+  if (controller_->TakeHistoryQuery()) {
+    crmd::PeerMessage q;
+    q.mutable_history_query();
+    Broadcast(q, now);
+  }
+  for (const auto& e : controller_->TakeExec()) {
+    if (e.node == self_name_) {
+      RunLocal(e.graph, e.action, now);
+      continue;
+    }
+    crmd::PeerMessage m;
+    auto* o = m.mutable_op();
+    o->set_graph(e.graph);
+    o->set_action(e.action.id);
+    o->set_rsc(e.action.rsc);
+    o->set_rsc_class(e.action.rsc_class);
+    o->set_provider(e.action.provider);
+    o->set_type(e.action.type);
+    o->set_task(e.action.task);
+    o->set_interval_ms(e.action.interval_ms);
+    o->set_timeout_ms(e.action.timeout_ms);
+    o->mutable_params()->insert(e.action.params.begin(), e.action.params.end());
+    o->mutable_meta()->insert(e.action.meta.begin(), e.action.meta.end());
+    o->set_target_rc(e.action.target_rc);
+    o->set_op_digest(e.action.op_digest);
+    SendPeer(e.node, m, now);
+  }
+  for (const auto& f : controller_->TakeFence()) {
+    std::fprintf(stderr, "baton-crmd: fencing %s (%s)\n", f.target.c_str(), f.action.c_str());
+    StartFence(f);
+  }
+  for (const auto& a : controller_->TakeAttrs()) {
+    if (a.remove) (void)attrs_.Delete(a.node, a.name, attrd::Lifetime::kReboot);
+    else (void)attrs_.Set(a.node, a.name, a.value, attrd::Lifetime::kReboot);
+    crmd::PeerMessage m;
+    auto* u = m.mutable_attr();
+    u->set_node(a.node);
+    u->set_name(a.name);
+    u->set_value(a.value);
+    u->set_remove(a.remove);
+    Broadcast(m, now);
+  }
+  for (const auto& node : controller_->TakeFencedBroadcast()) {
+    crmd::PeerMessage m;
+    m.mutable_fenced()->set_node(node);
+    Broadcast(m, now);
+  }
+  for (const auto& line : controller_->TakeLog()) std::fprintf(stderr, "baton-crmd: %s\n", line.c_str());
+  SyncDevices(now);
+}
+
 void Daemon::Control() {
   for (;;) {
     int fd = ::accept4(control_fd_, nullptr, nullptr, SOCK_CLOEXEC);
@@ -525,14 +1132,7 @@ absl::Status Daemon::Loop() {
     }
     if (fds[control_at].revents & POLLIN) Control();
     std::copy(fds.begin() + static_cast<long>(control_at) + 1, fds.end(), peer_fds.begin());
-    for (auto& msg : transport_->Process(peer_fds, NowMs())) {
-      auto repl = service::DecodeRepl(msg.payload, msg.from);
-      if (!repl.ok()) {
-        ++dropped_;
-        continue;
-      }
-      replica_->OnMessage(*repl, static_cast<int64_t>(NowMs()));
-    }
+    for (auto& msg : transport_->Process(peer_fds, NowMs())) HandlePeer(msg.from, msg.payload, NowMs());
     uint64_t now = NowMs();
     auto hb = membership_->Tick(now);
     if (membership_->max_seq() != persisted_seq_) {
@@ -556,6 +1156,8 @@ absl::Status Daemon::Loop() {
     UpdateReplicaView(now);
     replica_->OnTick(static_cast<int64_t>(now));
     FlushReplication(now);
+    PumpExecutor(now);
+    PumpController(now);
     WarnOnLinkChange(now);
     if (hb) Send(*hb);
   }

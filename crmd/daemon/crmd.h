@@ -2,9 +2,10 @@
 // membership, quorum, election), runs the event loop over the UDP links and
 // the local control socket, and answers status requests.
 //
-// Early form for the membership issue: the control socket speaks a line
-// protocol ("status", "cluster-status") until the gRPC service arrives with
-// the CIB. Single-threaded: everything happens on the loop.
+// The control socket speaks a line protocol (crmd/service/control.h) until
+// the gRPC service arrives. Single-threaded: everything happens on the loop,
+// except blocking calls to baton-fenced, which run on their own threads and
+// hand results back through a locked queue.
 #pragma once
 
 #include <memory>
@@ -21,6 +22,10 @@ struct Options {
   std::string state_dir = "/var/lib/baton";
   std::string socket_path;   // default: <state_dir>/crmd.sock
   std::string node_name;     // default: the node whose ring address is local
+  std::string fenced_socket; // default: <state_dir>/fenced.sock
+  std::string agents_dir;    // baton's OCF agents (provider "baton"); default: found beside the binary
+  std::string tools_dir;     // the agents' private tools (crm_attribute ...); default: found beside the binary
+  std::string rsctmp = "/run/resource-agents";  // HA_RSCTMP (and HA_VARRUN) for agents
   bool check_config = false;
 };
 

@@ -131,6 +131,9 @@ absl::StatusOr<std::string> LocalRequests::Handle(const std::vector<std::string>
         return st;
       }
     }
+    if (on_change_ && reply != "absent\n") {
+      on_change_(req[1], req[2], cmd == "attr-set" ? std::optional<std::string>(req[3]) : std::nullopt, *lifetime);
+    }
     return reply;
   }
   if (cmd == "attr-query") {

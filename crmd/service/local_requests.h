@@ -56,12 +56,22 @@ class LocalRequests {
   static std::string CibXml(const ClusterView& view, const attrd::AttributeStore& attrs,
                             const cib::Cib* configured = nullptr);
 
+  // Called after every attribute change made through Handle (the daemon
+  // tells the other nodes). `value` unset: removed.
+  void OnAttributeChange(std::function<void(const std::string& node, const std::string& name,
+                                            const std::optional<std::string>& value, attrd::Lifetime)>
+                             hook) {
+    on_change_ = std::move(hook);
+  }
+
   // The replicated configuration, as CibXml uses it.
   void SetConfigured(const cib::Cib* configured) { configured_ = configured; }
 
  private:
   attrd::AttributeStore* attrs_;
   const cib::Cib* configured_ = nullptr;
+  std::function<void(const std::string&, const std::string&, const std::optional<std::string>&, attrd::Lifetime)>
+      on_change_;
   std::function<absl::Status(const std::string&)> persist_;
 };
 

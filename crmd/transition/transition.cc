@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "absl/strings/str_cat.h"
+#include "crmd/scheduler/digest.h"
 #include "crmd/scheduler/scheduler.h"
 #include "crmd/scheduler/score.h"
 
@@ -82,6 +83,9 @@ Graph BuildGraph(const scheduler::WorkingSet& ws, uint64_t id) {
       ga.target_rc = rc == a.extra.end() ? 0 : std::atoi(rc->second.c_str());
       ga.timeout_ms = TimeoutMs(r, a.task == "cancel" ? ga.meta["operation"] : a.task, a.interval_ms, ws);
       ga.meta["on_node"] = ga.node;
+      std::map<std::string, std::string> digest_params = r->params;
+      if (a.interval_ms > 0) digest_params["CRM_meta_timeout"] = std::to_string(ga.timeout_ms);
+      ga.op_digest = scheduler::ParametersDigest(digest_params);
       if (r->parent && r->parent->IsClone()) {
         ga.meta["clone"] = std::to_string(std::max(0, r->instance_number));
         ga.meta["clone_max"] = std::to_string(r->parent->clone_max);

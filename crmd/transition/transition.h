@@ -42,6 +42,7 @@ struct GraphAction {
   std::string fence_action;  // reboot, off, on
   std::map<std::string, std::string> params;
   std::map<std::string, std::string> meta;  // action meta (without CRM_meta_)
+  std::string op_digest;                    // of the parameters, as the scheduler compares them
   std::vector<int> inputs;                  // ids that must complete first
   std::string description;                  // for logs: "vip_start_0 on n2"
 };

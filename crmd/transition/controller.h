@@ -1,0 +1,127 @@
+// The controller (Pacemaker's controld): every node keeps the cluster's
+// status from the results executors broadcast; the DC of the partition also
+// schedules and runs transitions: on every relevant event (membership,
+// quorum, configuration, an unexpected result, fencing, attributes, a
+// timer) it runs the scheduler on configuration + status and executes the
+// graph, resource actions on their nodes' executors and fencing through the
+// fencer.
+//
+// Core logic only: events in, requests out (Take*), no I/O; the daemon
+// carries requests over the peer transport and to baton-fenced.
+//
+// Invariants:
+//  1. Only the DC dispatches; one graph at a time; a new graph only after
+//     the previous one is done (complete, or aborted with nothing in flight).
+//  2. A node that left without being fenced stays unclean in the status
+//     (expected up, not in the membership) until its fencing is confirmed,
+//     so the scheduler orders its resources' recovery after the fencing.
+//  3. Before its first transition a new DC has the executors' histories of
+//     every member (or waited history_wait_ms for them).
+// Thread-safety: none.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "crmd/attrd/attrd.h"
+#include "crmd/cib/cib.h"
+#include "crmd/transition/status_table.h"
+#include "crmd/transition/transition.h"
+
+namespace baton::transition {
+
+struct ControllerOptions {
+  std::string self;
+  std::vector<std::pair<std::string, std::string>> nodes;  // (id, name), configuration order
+  int64_t history_wait_ms = 2000;    // a new DC waits this long for members' histories
+  int64_t startup_wait_ms = 10000;   // the first DC waits this long for every node to join
+  int64_t recheck_ms = 60000;        // reschedule at least this often (failure-timeout etc.)
+};
+
+struct ExecOut {
+  std::string node;
+  uint64_t graph = 0;
+  GraphAction action;
+};
+
+struct FenceOut {
+  std::string target;
+  std::string action;  // reboot, off, on
+  uint64_t graph = 0;
+  int action_id = 0;
+};
+
+struct AttrOut {
+  std::string node, name, value;
+  bool remove = false;
+};
+
+class Controller {
+ public:
+  Controller(ControllerOptions options, const attrd::AttributeStore* attrs, int64_t now_ms);
+
+  // The partition's membership and its DC (the lowest member, quorate or
+  // not: without quorum the DC applies no-quorum-policy).
+  void OnView(const std::set<std::string>& members, const std::string& dc, bool quorate, int64_t now_ms);
+  void OnConfig(const cib::Cib& configured);
+  void OnOpResult(uint64_t graph, int action, const OpResultRecord& r);
+  void OnHistory(const std::string& node, const std::vector<OpResultRecord>& records);
+  void OnFenceResult(uint64_t graph, int action, const std::string& target, bool ok);
+  // Broadcast by the DC after a fencing succeeded (and by crm node clearstate).
+  void OnNodeFenced(const std::string& node);
+  // crm resource cleanup: RSC's history on NODE ("" = every node) is gone.
+  void OnCleanup(const std::string& rsc, const std::string& node);
+  // A transient attribute changed (promotion scores, fail counts).
+  void OnAttributesChanged();
+  // `wall_s`: wall-clock seconds, the scheduler's "now".
+  void OnTick(int64_t now_ms, int64_t wall_s);
+
+  std::vector<ExecOut> TakeExec();
+  std::vector<FenceOut> TakeFence();
+  std::vector<AttrOut> TakeAttrs();
+  std::vector<std::string> TakeFencedBroadcast();
+  bool TakeHistoryQuery();
+
+  // Configuration + status as this node knows them.
+  cib::Cib CurrentCib() const;
+  bool is_dc() const { return dc_ == options_.self; }
+  const StatusTable& table() const { return table_; }
+  uint64_t transitions() const { return graph_id_; }
+  // One line per transition event, for the daemon's log.
+  std::vector<std::string> TakeLog();
+
+ private:
+  void Schedule(int64_t now_ms, int64_t wall_s);
+  void DispatchReady();
+  void Failure(const OpResultRecord& r);
+
+  const ControllerOptions options_;
+  const attrd::AttributeStore* attrs_;
+  int64_t started_ms_;
+  cib::Cib configured_;
+  StatusTable table_;
+  std::set<std::string> members_;
+  std::string dc_;
+  bool quorate_ = false;
+
+  TransitionEngine engine_;
+  uint64_t graph_id_ = 0;
+  bool dirty_ = true;
+  int64_t last_schedule_ms_ = 0;
+  std::set<std::string> history_pending_;
+  int64_t history_deadline_ms_ = 0;
+  int64_t wall_s_ = 0;
+
+  std::vector<ExecOut> exec_out_;
+  std::vector<FenceOut> fence_out_;
+  std::vector<AttrOut> attr_out_;
+  std::vector<std::string> fenced_out_;
+  bool history_query_ = false;
+  std::vector<std::string> log_;
+};
+
+}  // namespace baton::transition
