@@ -8,6 +8,9 @@ path; the node is powered back on (untimed) between runs:
   fence_netns  baton's agent, stdin protocol (agents/fence/fence_netns)
   ipmilan-pw0  fence_ipmilan -> ipmitool -> ipmi_sim -> testbed, power_wait=0
   ipmilan      the same with fence_ipmilan's defaults (power_wait=2)
+  baton-fenced `crm node fence nI --action off` -> baton-fenced (in n1's
+               namespace, a fence_netns device) -> fence_netns; the CLI's
+               success line is the confirmation
 
 Each path is a function fence_once(ctx, node) -> seconds that returns when the
 request is answered with success, raises FenceFailed otherwise; the node must
@@ -30,6 +33,7 @@ REPO = os.path.dirname(HERE)
 TESTBED = os.path.join(REPO, "tests", "testbed", "testbed")
 AGENT = os.path.join(REPO, "agents", "fence", "fence_netns")
 HARNESS = os.path.join(REPO, "tests", "fencing", "ipmi_harness.sh")
+BIN_DIR = os.environ.get("BATON_BIN_DIR", os.path.join(REPO, "build", "bin"))
 IPMI_PORT = 9633
 
 
@@ -45,6 +49,8 @@ class Context:
         self.nodes = nodes
         self.tmp = tmp
         self.bmc_dir = None  # set once ipmi_sim runs for the target node
+        self.fenced_socket = None  # set once baton-fenced runs
+        self.fenced = None         # its Popen
 
 
 def tb(*args, check=True):
@@ -94,11 +100,61 @@ def ipmilan(extra):
     return fence_once
 
 
+def fence_once_fenced(ctx, node):
+    if ctx.fenced_socket is None:
+        raise FenceFailed("baton-fenced is not running")
+    return timed([os.path.join(BIN_DIR, "crm"), "node", "fence", f"n{node}", "--action", "off",
+                  "--timeout", "20000", "--fenced-socket", ctx.fenced_socket], "")
+
+
+def start_fenced(ctx, target):
+    """baton-fenced in n1's namespace with one fence_netns device for the
+    target. Its socket and state are private to the bench, so no crmd of the
+    testbed asks it for anything."""
+    state = os.path.join(ctx.tmp, "fenced-state")
+    os.makedirs(state, exist_ok=True)
+    devices = os.path.join(ctx.tmp, "devices.xml")
+    with open(devices, "w") as f:
+        f.write('<cib admin_epoch="0" epoch="1" num_updates="0"><configuration><crm_config/><nodes/>'
+                '<resources><primitive id="netns" class="stonith" type="fence_netns">'
+                '<instance_attributes id="ia">'
+                f'<nvpair id="a1" name="testbed" value="{ctx.name}"/>'
+                f'<nvpair id="a2" name="pcmk_host_list" value="n{target}"/>'
+                '</instance_attributes></primitive></resources><constraints/></configuration><status/></cib>')
+    node_dir = os.path.join(os.environ.get("BATON_TESTBED_RUN", "/run/baton-testbed"), ctx.name, "n1")
+    ctx.fenced_socket = os.path.join(ctx.tmp, "fenced.sock")
+    log = open(os.path.join(ctx.tmp, "fenced.log"), "w")
+    ctx.fenced = subprocess.Popen(
+        ["ip", "netns", "exec", f"{ctx.name}-n1", os.path.join(BIN_DIR, "baton-fenced"),
+         "--config", os.path.join(node_dir, "cluster.conf"), "--state-dir", state,
+         "--socket", ctx.fenced_socket, "--node", "n1", "--devices", devices, "--port", "0",
+         "--agents-dir", os.path.dirname(AGENT), "--agents-dir", "/usr/sbin"],
+        stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+    for _ in range(100):
+        if "serving on" in open(os.path.join(ctx.tmp, "fenced.log")).read():
+            return
+        if ctx.fenced.poll() is not None:
+            break
+        time.sleep(0.1)
+    raise RuntimeError(f"baton-fenced did not start; see {ctx.tmp}/fenced.log")
+
+
+def stop_fenced(ctx):
+    if ctx.fenced is not None and ctx.fenced.poll() is None:
+        ctx.fenced.terminate()  # ip netns exec execs baton-fenced: this pid is the daemon
+        try:
+            ctx.fenced.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            ctx.fenced.kill()
+            ctx.fenced.wait()
+
+
 PATHS = {
     "testbed": fence_once_testbed,
     "fence_netns": fence_once_netns,
     "ipmilan-pw0": ipmilan("power_wait=0\n"),
     "ipmilan": ipmilan(""),
+    "baton-fenced": fence_once_fenced,
 }
 
 
@@ -150,6 +206,10 @@ def main():
             print(f"fence_bench: unknown path '{p}'", file=sys.stderr)
             return 2
     want_ipmi = any(p.startswith("ipmilan") for p in paths)
+    if "baton-fenced" in paths and not all(os.access(os.path.join(BIN_DIR, b), os.X_OK)
+                                           for b in ("baton-fenced", "crm")):
+        print(f"fence_bench: baton-fenced or crm not built in {BIN_DIR}; skipping the baton-fenced path")
+        paths = [p for p in paths if p != "baton-fenced"]
     if want_ipmi and not (shutil.which("ipmi_sim") and os.access("/usr/sbin/fence_ipmilan", os.X_OK)):
         print("fence_bench: ipmi_sim or fence_ipmilan missing (scripts/deps.sh); skipping ipmilan paths")
         paths = [p for p in paths if not p.startswith("ipmilan")]
@@ -164,6 +224,8 @@ def main():
             ctx.bmc_dir = os.path.join(ctx.tmp, f"bmc{args.target}")
             subprocess.run([HARNESS, "start", ctx.bmc_dir, ctx.name, str(args.target), str(IPMI_PORT)],
                            check=True, timeout=60)
+        if "baton-fenced" in paths:
+            start_fenced(ctx, args.target)
         print(f"testbed {ctx.name}: {args.nodes} nodes; fencing n{args.target} (action=off), "
               f"request -> confirmed off", flush=True)
         for p in paths:
@@ -171,6 +233,7 @@ def main():
             times, failures = drill(ctx, args.target, p, runs)
             report(p, times, failures)
     finally:
+        stop_fenced(ctx)
         if ctx.bmc_dir:
             subprocess.run([HARNESS, "stop", ctx.bmc_dir], timeout=30)
         tb("down", ctx.name, check=False)

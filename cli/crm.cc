@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/fence_client.h"
 #include "cli/live.h"
 #include "cli/resource_op.h"
 #include "cli/simulate.h"
@@ -26,6 +27,10 @@ constexpr char kUsage[] =
     "       crm configure show | COMMAND ...   the configuration, in crm shell syntax\n"
     "       crm resource start|stop|move|ban|clear|cleanup|status ...\n"
     "       crm node standby|online [NODE]\n"
+    "       crm node fence NODE [--action off|reboot|on] [--timeout MS]\n"
+    "                                   fence NODE through baton-fenced (default reboot)\n"
+    "       crm node clearstate NODE    assert that NODE is down (as stonith_admin --confirm)\n"
+    "       crm history fencing [NODE]  the fencer's history\n"
     "       crm cluster status          the same, with membership, links and votes\n"
     "       crm simulate [options]      run the scheduler on a CIB (as crm_simulate)\n"
     "       crm resource op RSC ACTION --agent ocf:PROVIDER:TYPE [--param k=v]...\n"
@@ -39,6 +44,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   std::string self = BaseName(argc > 0 ? argv[0] : "crm");
   if (self == "crm_simulate") return baton::cli::RunSimulate(args, std::cout, std::cerr);
+  if (self == "stonith_admin") return baton::cli::RunStonithAdmin(args, std::cout, std::cerr);
   for (const auto& tool : baton::cli::ToolNames()) {
     if (self != tool) continue;
     baton::cli::SocketBackend backend;
@@ -73,6 +79,16 @@ int main(int argc, char** argv) {
   if (cmd == "resource" && !(args.size() > 0 && args[0] == "op")) return baton::cli::RunResource(args, ctx);
   if (cmd == "node" && !args.empty() && (args[0] == "standby" || args[0] == "online")) {
     return baton::cli::RunNodeState(args, ctx);
+  }
+  if (cmd == "node" && !args.empty() && (args[0] == "fence" || args[0] == "clearstate")) {
+    std::string sub = args[0];
+    args.erase(args.begin());
+    if (sub == "fence") return baton::cli::RunNodeFence(args, std::cout, std::cerr);
+    return baton::cli::RunNodeClearstate(args, std::cout, std::cerr);
+  }
+  if (cmd == "history" && !args.empty() && args[0] == "fencing") {
+    args.erase(args.begin());
+    return baton::cli::RunFencingHistory(args, std::cout, std::cerr);
   }
   if (cmd == "simulate") return baton::cli::RunSimulate(args, std::cout, std::cerr);
   if (cmd == "status") {

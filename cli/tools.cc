@@ -18,12 +18,14 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "cli/options.h"
 #include "cli/status_text.h"
 #include "crmd/cib/cib.h"
 #include "crmd/cib/cib_xml.h"
+#include "crmd/executor/executor.h"
 #include "crmd/scheduler/scheduler.h"
 #include "crmd/scheduler/working_set.h"
 #include "crmd/service/control.h"
@@ -1013,6 +1015,59 @@ std::string CrmMonXml(const WorkingSet& ws, bool legacy, bool inactive, const st
   return text.str();
 }
 
+// "20s", "1m", "1.5s": an interval as crm_mon prints it.
+std::string ReadableMs(long long ms) {
+  if (ms % 3600000 == 0 && ms >= 3600000) return std::to_string(ms / 3600000) + "h";
+  if (ms % 60000 == 0 && ms >= 60000) return std::to_string(ms / 60000) + "m";
+  if (ms % 1000 == 0) return std::to_string(ms / 1000) + "s";
+  if (ms < 1000) return std::to_string(ms) + "ms";
+  std::string t = std::to_string(ms / 1000) + "." + absl::StrFormat("%03lld", ms % 1000);
+  while (t.back() == '0') t.pop_back();
+  return t + "s";
+}
+
+// crm_mon's "Failed Resource Actions" items: every last-failure record of the
+// status section, in node and resource order (crm_mon-output.md 2.5).
+std::vector<std::string> FailedActionLines(const cib::Cib& c) {
+  std::vector<std::string> out;
+  for (const auto& ns : c.status) {
+    std::string node = cib::Get(ns.attrs, "uname", ns.id);
+    for (const auto& h : ns.resources) {
+      for (const auto& op : h.ops) {
+        if (op.id.size() < 15 || op.id.compare(op.id.size() - 15, 15, "_last_failure_0") != 0) continue;
+        long long interval = std::atoll(cib::Get(op.attrs, "interval", "0").c_str());
+        std::string task = cib::Get(op.attrs, "operation");
+        if (task == "monitor" && interval == 0) task = "probe";
+        int rc = std::atoi(cib::Get(op.attrs, "rc-code", "1").c_str());
+        int status = std::atoi(cib::Get(op.attrs, "op-status", "0").c_str());
+        std::string reason = cib::Get(op.attrs, "exit-reason");
+        std::string line = absl::StrCat("  * ", h.id, " ", interval > 0 ? ReadableMs(interval) + "-interval " : "", task,
+                                        " on ", node);
+        if (status == 0) {
+          absl::StrAppend(&line, " returned '", executor::OcfRcText(rc), "'", reason.empty() ? "" : " (" + reason + ")");
+        } else {
+          absl::StrAppend(&line, " could not be executed (",
+                          executor::ExecStatusText(static_cast<executor::ExecStatus>(status)),
+                          reason.empty() ? "" : ": " + reason, ")");
+        }
+        long long when = std::atoll(cib::Get(op.attrs, "last-rc-change", "0").c_str());
+        if (when > 0) {
+          char date[64];
+          time_t t = static_cast<time_t>(when);
+          struct tm tm;
+          localtime_r(&t, &tm);
+          strftime(date, sizeof(date), "%a %b %e %H:%M:%S %Y", &tm);
+          absl::StrAppend(&line, " at ", date);
+        }
+        long long exec = std::atoll(cib::Get(op.attrs, "exec-time", "0").c_str());
+        if (exec > 0) absl::StrAppend(&line, " after ", ReadableMs(exec));
+        out.push_back(std::move(line));
+      }
+    }
+  }
+  return out;
+}
+
 int CrmMon(const std::vector<std::string>& args, ToolContext& ctx) {
   static const std::vector<OptionSpec> specs = {
       {'1', "one-shot", OptionSpec::kNone},
@@ -1101,6 +1156,11 @@ int CrmMon(const std::vector<std::string>& args, ToolContext& ctx) {
   auto lines = ResourceLines(ws, 2, inactive);
   if (lines.empty()) out << (inactive ? "  * No resources\n" : "  * No active resources\n");
   for (const auto& l : lines) out << l << "\n";
+  auto failed = FailedActionLines(ws.cib());
+  if (!failed.empty()) {
+    out << "\nFailed Resource Actions:\n";
+    for (const auto& l : failed) out << l << "\n";
+  }
   return kExitOk;
 }
 

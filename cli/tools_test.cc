@@ -331,5 +331,31 @@ TEST_F(CibFileTest, CrmAttributeWritesTheFileAndRefusalChangesNothing) {
   EXPECT_EQ(r.out, "Deleted crm_config attribute: id=o1 name=stonith-enabled\n");
 }
 
+TEST_F(ToolsTest, FailedResourceActionsAsCrmMonPrintsThem) {
+  char tmpl[] = "/tmp/baton-tools-failed-XXXXXX";
+  int fd = mkstemp(tmpl);
+  ASSERT_GE(fd, 0);
+  ::close(fd);
+  std::string cib = kCib;
+  const std::string anchor = "</lrm_resource>\n      </lrm_resources></lrm>\n    </node_state>\n  </status>";
+  auto at = cib.find(anchor);
+  ASSERT_NE(at, std::string::npos);
+  cib.insert(at, R"(  <lrm_rsc_op id="vip_last_failure_0" operation_key="vip_monitor_10000" operation="monitor" transition-key="3:1:0:x" transition-magic="0:1;3:1:0:x" call-id="6" rc-code="1" op-status="0" interval="10000" last-rc-change="1700000000" exec-time="33" queue-time="0" op-digest="x" exit-reason="Simulated action result"/>
+          <lrm_rsc_op id="vip_last_failure_1" operation_key="vip_start_0" operation="start" transition-key="3:1:0:x" transition-magic="2:1;3:1:0:x" call-id="7" rc-code="1" op-status="2" interval="0" last-rc-change="0" exec-time="20002" queue-time="0" op-digest="x"/>
+        )");
+  std::ofstream(tmpl) << cib;
+  env_["CIB_file"] = tmpl;
+  setenv("TZ", "UTC", 1);
+  tzset();
+  auto r = Run("crm_mon", {"-1"});
+  std::remove(tmpl);
+  EXPECT_NE(r.out.find("\nFailed Resource Actions:\n"
+                       "  * vip 10s-interval monitor on node2 returned 'error' (Simulated action result)"
+                       " at Tue Nov 14 22:13:20 2023 after 33ms\n"),
+            std::string::npos)
+      << r.out;
+  EXPECT_EQ(r.out.find("vip start on node2"), std::string::npos);  // only *_last_failure_0 records count
+}
+
 }  // namespace
 }  // namespace baton::cli

@@ -7,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 
@@ -234,7 +235,9 @@ std::optional<bool> FenceEngine::CheckEligible(Operation& op, const Device& d, i
 void FenceEngine::Advance(Operation& op, int64_t now_ms) {
   if (op.phase == Phase::kDone) return;
   if (op.step >= op.steps.size()) {
-    Finish(op, FenceState::kSuccess, "", now_ms);
+    // A success after failed levels keeps why they failed.
+    Finish(op, FenceState::kSuccess,
+           op.failed_levels.empty() ? "" : absl::StrCat("after ", absl::StrJoin(op.failed_levels, "; ")), now_ms);
     return;
   }
   const Step& s = op.steps[op.step];
@@ -381,6 +384,9 @@ void FenceEngine::StepFailed(Operation& op, const std::string& reason, bool time
 }
 
 void FenceEngine::LevelFailed(Operation& op, int64_t now_ms) {
+  if (!op.last_reason.empty() && (op.failed_levels.empty() || op.failed_levels.back() != op.last_reason)) {
+    op.failed_levels.push_back(op.last_reason);
+  }
   ++op.level;
   StartLevel(op, now_ms);
 }

@@ -172,6 +172,7 @@ class FenceEngine {
     bool any_eligible = false;
     bool last_failure_timeout = false;
     std::string last_reason;
+    std::vector<std::string> failed_levels;  // why each earlier level failed
   };
   struct ListCache {
     std::vector<std::string> names;

@@ -108,6 +108,9 @@ TEST_F(EngineTest, TopologyFallsBackToNextLevelAndNeedsEveryDevice) {
   out = engine_.TakeOutput();
   ASSERT_EQ(out.completions.size(), 1u);
   EXPECT_EQ(out.completions[0].entry.state, FenceState::kSuccess);
+  // The history entry keeps why level 1 failed.
+  EXPECT_EQ(out.completions[0].entry.exit_reason.rfind("after ", 0), 0u) << out.completions[0].entry.exit_reason;
+  EXPECT_NE(out.completions[0].entry.exit_reason.find("'b'"), std::string::npos) << out.completions[0].entry.exit_reason;
 }
 
 TEST_F(EngineTest, AllLevelsFailingFailsWithTheLastReason) {

@@ -44,6 +44,7 @@
 #include "crmd/transport/peer_transport.h"
 #include "crmd/executor/executor.h"
 #include "crmd/executor/process_runner.h"
+#include "crmd/scheduler/score.h"
 #include "crmd/transition/controller.h"
 #include "crmd.pb.h"
 #include "fencing.grpc.pb.h"
@@ -879,7 +880,25 @@ void Daemon::PumpExecutor(uint64_t now) {
 void Daemon::StartFence(const transition::FenceOut& f) {
   std::string socket = fenced_socket_;
   std::string client = absl::StrCat("baton-crmd.", self_name_);
-  threads_.emplace_back([this, f, socket, client] {
+  // A two-node split: each side fences the other. Fencing of the lower-id
+  // node waits (priority-fencing-delay, else 2 s), so the lower-id node
+  // fences first and exactly one survives.
+  int64_t delay_ms = 0;
+  if (setup_.config.two_node && f.action != "on") {
+    uint32_t lowest = setup_.config.nodes.front().nodeid;
+    for (const auto& n : setup_.config.nodes) lowest = std::min(lowest, n.nodeid);
+    if (node_ids_.count(f.target) && node_ids_.at(f.target) == lowest) {
+      delay_ms = 2000;
+      for (const auto& set : configured_.configuration.crm_config) {
+        for (const auto& p : set.pairs) {
+          if (p.name == "priority-fencing-delay" && p.value) {
+            if (auto ms = scheduler::ParseIntervalMs(*p.value)) delay_ms = *ms;
+          }
+        }
+      }
+    }
+  }
+  threads_.emplace_back([this, f, socket, client, delay_ms] {
     auto channel = grpc::CreateChannel("unix:" + socket, grpc::InsecureChannelCredentials());
     auto stub = fencing::Fencer::NewStub(channel);
     fencing::FenceRequest req;
@@ -887,6 +906,7 @@ void Daemon::StartFence(const transition::FenceOut& f) {
     req.set_action(f.action);
     req.set_timeout_ms(60000);
     req.set_client(client);
+    if (delay_ms > 0) req.set_delay_ms(delay_ms);
     fencing::FenceReply reply;
     grpc::ClientContext ctx;
     ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(90));
