@@ -53,7 +53,8 @@ mkdir -p "$tmp/bin" "$tmp/agents"
 printf '#!/bin/sh\nexec sleep 1000000\n' >"$tmp/bin/baton-crmd"
 chmod 755 "$tmp/bin/baton-crmd"
 ln -s "$real_bin/crm" "$tmp/bin/crm"
-ln -s "$real_bin/baton-fenced" "$tmp/bin/baton-fenced"
+# No baton-fenced in the testbed's bin dir: `testbed start` would start one
+# per node, and this test starts its own fencers (from $real_bin).
 export BATON_BIN_DIR=$tmp/bin  # for testbed, fence_netns and the BMC's chassis helper
 
 passed=0 failed=0
