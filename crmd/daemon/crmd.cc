@@ -1033,8 +1033,14 @@ void Daemon::PumpController(uint64_t now) {
     if (controller_view_) {
       for (const auto& m : members) joined = joined || !controller_view_->first.count(m);
     }
+    std::set<std::string> before = controller_view_ ? controller_view_->first : std::set<std::string>{};
     controller_view_ = view;
     controller_->OnView(members, dc_name, quorum_->quorate(), static_cast<int64_t>(now));
+    // A node's transient attributes go with it (after the controller saw
+    // whether it was shutting down cleanly).
+    for (const auto& gone : before) {
+      if (!members.count(gone)) attrs_.ClearTransient(gone);
+    }
     if (controller_->is_dc()) controller_->OnHistory(self_name_, own_.Records(self_name_));
     if (joined) BroadcastOwnAttributes(now);
   }
@@ -1139,7 +1145,40 @@ void Daemon::Control() {
 absl::Status Daemon::Loop() {
   std::signal(SIGTERM, OnSignal);
   std::signal(SIGINT, OnSignal);
-  while (!g_stop) {
+  // SIGTERM: a clean shutdown, as Pacemaker's — announce it (the "shutdown"
+  // node attribute), let the DC stop or move what runs here, then leave; the
+  // others then know this node is down, not lost. A second signal, 30 s, or
+  // no peer to hand over to ends it at once.
+  uint64_t shutdown_since = 0;
+  for (;;) {
+    if (g_stop) {
+      uint64_t t = NowMs();
+      if (shutdown_since == 0) {
+        shutdown_since = t;
+        g_stop = 0;
+        std::fprintf(stderr, "baton-crmd: shutting down: handing over the resources that run here\n");
+        std::string when = std::to_string(WallSeconds());
+        (void)attrs_.Set(self_name_, "shutdown", when, attrd::Lifetime::kReboot);
+        crmd::PeerMessage m;
+        m.mutable_attr()->set_node(self_name_);
+        m.mutable_attr()->set_name("shutdown");
+        m.mutable_attr()->set_value(when);
+        Broadcast(m, t);
+        controller_->OnAttributesChanged();
+      } else {
+        break;  // a second signal
+      }
+    }
+    if (shutdown_since != 0) {
+      uint64_t t = NowMs();
+      bool alone = membership_->view().members.size() < 2;
+      if (alone || !own_.AnyActive(self_name_) || t - shutdown_since > 30000) {
+        if (!alone && own_.AnyActive(self_name_)) {
+          std::fprintf(stderr, "baton-crmd: WARNING: resources still run here after 30 s; leaving anyway\n");
+        }
+        break;
+      }
+    }
     std::vector<pollfd> fds;
     for (int fd : link_fds_) fds.push_back({fd, POLLIN, 0});
     fds.push_back({control_fd_, POLLIN, 0});
@@ -1161,9 +1200,6 @@ absl::Status Daemon::Loop() {
       persisted_seq_ = membership_->max_seq();
     }
     if (!(membership_->view() == seen_)) {
-      for (uint32_t m : seen_.members) {
-        if (!membership_->view().members.count(m)) attrs_.ClearTransient(Name(m));
-      }
       seen_ = membership_->view();
       quorum_->OnMembership(seen_.members, now);
       std::vector<std::string> names;

@@ -39,7 +39,10 @@ void Controller::OnView(const std::set<std::string>& members, const std::string&
     if (members.count(name)) {
       table_.SetLife(name, NodeLife::kMember);
     } else if (table_.Life(name) == NodeLife::kMember) {
-      table_.SetLife(name, NodeLife::kLost);
+      // Left after announcing its shutdown with nothing running: down, not lost.
+      auto t = attrs_->transient().find(name);
+      bool announced = t != attrs_->transient().end() && t->second.count("shutdown");
+      table_.SetLife(name, announced && !table_.AnyActive(name) ? NodeLife::kDown : NodeLife::kLost);
     }
   }
   members_ = members;

@@ -58,6 +58,24 @@ NodeLife StatusTable::Life(const std::string& node) const {
   return it == life_.end() ? NodeLife::kUnseen : it->second;
 }
 
+bool StatusTable::AnyActive(const std::string& node) const {
+  auto it = history_.find(node);
+  if (it == history_.end()) return false;
+  for (const auto& [rsc, ops] : it->second) {
+    auto last = ops.find(rsc + "_last_0");
+    if (last == ops.end()) continue;
+    const OpResultRecord& r = last->second;
+    if (r.task == "stop" && r.op_status == 0 && r.rc == 0) continue;
+    if (r.task == "monitor" && r.rc == 7) continue;
+    if ((r.task == "start" || r.task == "promote" || r.task == "demote" || r.task == "monitor" ||
+         r.task == "migrate_from") && r.op_status == 0 && (r.rc == 0 || r.rc == 8)) {
+      return true;
+    }
+    if (r.op_status != 0 || r.rc != r.target_rc) return true;  // unknown state: treat as active
+  }
+  return false;
+}
+
 std::vector<OpResultRecord> StatusTable::Records(const std::string& node) const {
   std::vector<OpResultRecord> out;
   auto it = history_.find(node);

@@ -63,6 +63,9 @@ class StatusTable {
       const std::vector<std::pair<std::string, std::string>>& nodes,
       const std::map<std::string, std::map<std::string, std::string>>& transient) const;
 
+  // Whether any resource is (as far as its history says) active on `node`.
+  bool AnyActive(const std::string& node) const;
+
   // Every record of a node (for tests and for `crm resource operations`).
   std::vector<OpResultRecord> Records(const std::string& node) const;
 
