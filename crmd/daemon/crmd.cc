@@ -721,7 +721,8 @@ void Daemon::HandlePeer(uint32_t from, const std::string& payload, uint64_t now)
       crmd::PeerMessage reply;
       for (const auto& r : own_.Records(self_name_)) ToProto(r, reply.mutable_history()->add_records());
       reply.mutable_history();
-      SendPeer(from_name, reply, now);
+      // To everyone: a node that just joined learns the others' state too.
+      Broadcast(reply, now);
       return;
     }
     case crmd::PeerMessage::kHistory: {
@@ -1060,6 +1061,11 @@ void Daemon::PumpController(uint64_t now) {
     crmd::PeerMessage q;
     q.mutable_history_query();
     Broadcast(q, now);
+    // The DC's own history too, for the nodes that just joined.
+    crmd::PeerMessage mine;
+    for (const auto& r : own_.Records(self_name_)) ToProto(r, mine.mutable_history()->add_records());
+    mine.mutable_history();
+    Broadcast(mine, now);
   }
   for (const auto& e : controller_->TakeExec()) {
     if (e.node == self_name_) {
