@@ -22,6 +22,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <tuple>
 #include <set>
 #include <sstream>
 #include <vector>
@@ -222,7 +223,8 @@ class Daemon {
   };
   std::map<int, ExecCtx> exec_ctx_;  // by executor call id
   std::set<std::string> devices_started_;  // stonith resources "running" here
-  std::optional<std::pair<std::set<std::string>, std::string>> controller_view_;
+  // (members, DC, ring sequence) last given to the controller.
+  std::optional<std::tuple<std::set<std::string>, std::string, uint64_t>> controller_view_;
   // baton-fenced calls run on threads; results come back under fence_mu_.
   struct FenceDone {
     uint64_t graph = 0;
@@ -250,6 +252,7 @@ class Daemon {
   void StartFence(const transition::FenceOut& f);
   void SyncDevices(uint64_t now);
   void BroadcastOwnAttributes(uint64_t now);
+  void ApplyControllerAttributes(uint64_t now);
   // Forgets RSC's history and failures on NODE ("" = every node): the DC
   // probes it again.
   void Cleanup(const std::string& rsc, const std::string& node);
@@ -509,6 +512,16 @@ absl::StatusOr<std::string> Daemon::Handle(const std::vector<std::string>& req) 
     // The replicated configuration alone, to edit and send back.
     cib::Cib c = configured_;
     c.version = replica_->current().version;
+    // The nodes of cluster.conf, so constraints can name them.
+    for (const auto& n : setup_.config.nodes) {
+      bool present = false;
+      for (const auto& existing : c.configuration.nodes) present = present || existing.uname == n.name;
+      if (present) continue;
+      cib::Node node;
+      node.id = std::to_string(n.nodeid);
+      node.uname = n.name;
+      c.configuration.nodes.push_back(node);
+    }
     return cib::WriteCibXml(c);
   }
   if (!req.empty() && req[0] == "cleanup") {
@@ -1021,6 +1034,24 @@ void Daemon::Cleanup(const std::string& rsc, const std::string& node) {
 
 // --- the controller ----------------------------------------------------------
 
+// Fail counts the DC set: applied here, sent to every member, and the
+// controller reschedules with them.
+void Daemon::ApplyControllerAttributes(uint64_t now) {
+  auto attrs = controller_->TakeAttrs();
+  for (const auto& a : attrs) {
+    if (a.remove) (void)attrs_.Delete(a.node, a.name, attrd::Lifetime::kReboot);
+    else (void)attrs_.Set(a.node, a.name, a.value, attrd::Lifetime::kReboot);
+    crmd::PeerMessage m;
+    auto* u = m.mutable_attr();
+    u->set_node(a.node);
+    u->set_name(a.name);
+    u->set_value(a.value);
+    u->set_remove(a.remove);
+    Broadcast(m, now);
+  }
+  if (!attrs.empty()) controller_->OnAttributesChanged();
+}
+
 void Daemon::PumpController(uint64_t now) {
   // Membership as the controller sees it: names, and the partition's DC
   // (quorate or not: without quorum the DC applies no-quorum-policy).
@@ -1028,13 +1059,13 @@ void Daemon::PumpController(uint64_t now) {
   for (uint32_t m : membership_->view().members) members.insert(Name(m));
   auto dc = membership::ElectDc(membership_->ReadyMembers(), true);
   std::string dc_name = dc ? Name(*dc) : "";
-  auto view = std::make_pair(members, dc_name);
+  auto view = std::make_tuple(members, dc_name, membership_->view().ring.seq);
   if (!controller_view_ || *controller_view_ != view) {
-    bool joined = !controller_view_;
-    if (controller_view_) {
-      for (const auto& m : members) joined = joined || !controller_view_->first.count(m);
-    }
-    std::set<std::string> before = controller_view_ ? controller_view_->first : std::set<std::string>{};
+    std::set<std::string> before = controller_view_ ? std::get<0>(*controller_view_) : std::set<std::string>{};
+    // A new ring with the same members may mean a node restarted in
+    // between: everyone re-announces its attributes.
+    bool joined = !controller_view_ || std::get<2>(*controller_view_) != std::get<2>(view);
+    for (const auto& m : members) joined = joined || !before.count(m);
     controller_view_ = view;
     controller_->OnView(members, dc_name, quorum_->quorate(), static_cast<int64_t>(now));
     // A node's transient attributes go with it (after the controller saw
@@ -1056,6 +1087,7 @@ void Daemon::PumpController(uint64_t now) {
       controller_->OnFenceResult(d.graph, d.action, d.target, d.ok);
     }
   }
+  ApplyControllerAttributes(now);  // fail counts first: the schedule must see them
   controller_->OnTick(static_cast<int64_t>(now), WallSeconds());
   if (controller_->TakeHistoryQuery()) {
     crmd::PeerMessage q;
@@ -1093,17 +1125,7 @@ void Daemon::PumpController(uint64_t now) {
     std::fprintf(stderr, "baton-crmd: fencing %s (%s)\n", f.target.c_str(), f.action.c_str());
     StartFence(f);
   }
-  for (const auto& a : controller_->TakeAttrs()) {
-    if (a.remove) (void)attrs_.Delete(a.node, a.name, attrd::Lifetime::kReboot);
-    else (void)attrs_.Set(a.node, a.name, a.value, attrd::Lifetime::kReboot);
-    crmd::PeerMessage m;
-    auto* u = m.mutable_attr();
-    u->set_node(a.node);
-    u->set_name(a.name);
-    u->set_value(a.value);
-    u->set_remove(a.remove);
-    Broadcast(m, now);
-  }
+  ApplyControllerAttributes(now);
   for (const auto& node : controller_->TakeFencedBroadcast()) {
     crmd::PeerMessage m;
     m.mutable_fenced()->set_node(node);

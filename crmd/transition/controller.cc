@@ -35,6 +35,11 @@ Controller::Controller(ControllerOptions options, const attrd::AttributeStore* a
 void Controller::OnView(const std::set<std::string>& members, const std::string& dc, bool quorate, int64_t now_ms) {
   bool was_dc = is_dc();
   std::set<std::string> before = members_;
+  // A member that was not one as far as the status goes (fenced, lost,
+  // never seen) has (re)joined, even if the membership never showed it gone.
+  for (const auto& [id, name] : options_.nodes) {
+    if (members.count(name) && table_.Life(name) != NodeLife::kMember) before.erase(name);
+  }
   for (const auto& [id, name] : options_.nodes) {
     if (members.count(name)) {
       table_.SetLife(name, NodeLife::kMember);
@@ -126,6 +131,14 @@ void Controller::OnFenceResult(uint64_t graph, int action, const std::string& ta
     table_.Fenced(target);
     fenced_out_.push_back(target);
     log_.push_back(absl::StrCat(target, " was fenced"));
+    if (members_.count(target)) {
+      // Rebooted and back before the membership noticed: a fresh node,
+      // whose executor history comes with the next query.
+      table_.SetLife(target, NodeLife::kMember);
+      history_pending_.insert(target);
+      history_deadline_ms_ = last_tick_ms_ + options_.history_wait_ms;
+      history_query_ = true;
+    }
   } else {
     log_.push_back(absl::StrCat("fencing ", target, " FAILED; will retry"));
   }
@@ -134,8 +147,10 @@ void Controller::OnFenceResult(uint64_t graph, int action, const std::string& ta
 }
 
 void Controller::OnNodeFenced(const std::string& node) {
-  if (members_.count(node)) return;  // back already: its own state counts
+  // Whatever ran there is gone; if it is back already, its executor's
+  // (empty or new) history comes with the DC's next query.
   table_.Fenced(node);
+  if (members_.count(node)) table_.SetLife(node, NodeLife::kMember);
   dirty_ = true;
 }
 
@@ -210,6 +225,7 @@ void Controller::Schedule(int64_t now_ms, int64_t wall_s) {
 
 void Controller::OnTick(int64_t now_ms, int64_t wall_s) {
   wall_s_ = wall_s;
+  last_tick_ms_ = now_ms;
   if (!is_dc()) return;
   // The first DC gives every node a chance to join before it decides that
   // the missing ones must be fenced (Pacemaker's dc-deadtime).

@@ -115,6 +115,7 @@ class Controller {
   std::set<std::string> history_pending_;
   int64_t history_deadline_ms_ = 0;
   int64_t wall_s_ = 0;
+  int64_t last_tick_ms_ = 0;
 
   std::vector<ExecOut> exec_out_;
   std::vector<FenceOut> fence_out_;

@@ -29,8 +29,9 @@ void StatusTable::Record(const OpResultRecord& r) {
   if (!Failed(r) || r.interval_ms == 0) ops[base] = r;
   // A stop ends every recurring monitor of the resource there.
   if (r.task == "stop" && !Failed(r)) {
+    std::string failure = absl::StrCat(r.rsc, "_last_failure_0");
     for (auto it = ops.begin(); it != ops.end();) {
-      if (it->second.interval_ms > 0) it = ops.erase(it);
+      if (it->second.interval_ms > 0 && it->first != failure) it = ops.erase(it);
       else ++it;
     }
   }

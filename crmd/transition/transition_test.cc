@@ -213,5 +213,41 @@ TEST(StatusTable, LostNodeIsUncleanUntilFenced) {
   EXPECT_TRUE(table.Records("n1").empty());
 }
 
+TEST(StatusTable, AFailedMonitorStaysOnRecordAfterTheStop) {
+  StatusTable table;
+  OpResultRecord mon;
+  mon.node = "n1";
+  mon.rsc = "d";
+  mon.rsc_class = "ocf";
+  mon.type = "Dummy";
+  mon.task = "monitor";
+  mon.interval_ms = 1000;
+  mon.call_id = 3;
+  mon.rc = 7;  // failed: the resource should be running
+  table.Record(mon);
+  OpResultRecord stop = mon;
+  stop.task = "stop";
+  stop.interval_ms = 0;
+  stop.call_id = 4;
+  stop.rc = 0;
+  table.Record(stop);
+  bool failure_kept = false, monitor_gone = true;
+  for (const auto& r : table.Records("n1")) {
+    if (r.task == "monitor" && r.rc == 7) failure_kept = true;
+  }
+  auto states = table.Build({{"1", "n1"}}, {});
+  ASSERT_EQ(states.size(), 0u);  // never a member: no node_state
+  table.SetLife("n1", NodeLife::kMember);
+  states = table.Build({{"1", "n1"}}, {});
+  ASSERT_EQ(states.size(), 1u);
+  std::set<std::string> ids;
+  for (const auto& op : states[0].resources[0].ops) ids.insert(op.id);
+  monitor_gone = !ids.count("d_monitor_1000");
+  EXPECT_TRUE(failure_kept);
+  EXPECT_TRUE(ids.count("d_last_failure_0"));
+  EXPECT_TRUE(monitor_gone);
+  EXPECT_FALSE(table.AnyActive("n1"));
+}
+
 }  // namespace
 }  // namespace baton::transition
