@@ -45,26 +45,7 @@ int main(int argc, char** argv) {
   std::string self = BaseName(argc > 0 ? argv[0] : "crm");
   if (self == "crm_simulate") return baton::cli::RunSimulate(args, std::cout, std::cerr);
   if (self == "stonith_admin") return baton::cli::RunStonithAdmin(args, std::cout, std::cerr);
-  for (const auto& tool : baton::cli::ToolNames()) {
-    if (self != tool) continue;
-    baton::cli::SocketBackend backend;
-    baton::cli::ToolContext ctx;
-    ctx.backend = &backend;
-    ctx.env = [](const std::string& name) -> std::optional<std::string> {
-      const char* v = std::getenv(name.c_str());
-      if (v == nullptr) return std::nullopt;
-      return std::string(v);
-    };
-    ctx.out = &std::cout;
-    ctx.err = &std::cerr;
-    return baton::cli::RunTool(self, args, ctx);
-  }
-  if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
-    std::cout << kUsage;
-    return args.empty() ? 2 : 0;
-  }
-  std::string cmd = args[0];
-  args.erase(args.begin());
+  // The local baton-crmd, this process's environment, stdout/stderr.
   baton::cli::SocketBackend backend;
   baton::cli::ToolContext ctx;
   ctx.backend = &backend;
@@ -75,6 +56,15 @@ int main(int argc, char** argv) {
   };
   ctx.out = &std::cout;
   ctx.err = &std::cerr;
+  for (const auto& tool : baton::cli::ToolNames()) {
+    if (self == tool) return baton::cli::RunTool(self, args, ctx);
+  }
+  if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
+    std::cout << kUsage;
+    return args.empty() ? 2 : 0;
+  }
+  std::string cmd = args[0];
+  args.erase(args.begin());
   if (cmd == "configure") return baton::cli::RunConfigure(args, ctx);
   if (cmd == "resource" && !(args.size() > 0 && args[0] == "op")) return baton::cli::RunResource(args, ctx);
   if (cmd == "node" && !args.empty() && (args[0] == "standby" || args[0] == "online")) {

@@ -1,16 +1,12 @@
 #include "cli/live.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 #include <ostream>
 
 #include "absl/strings/str_cat.h"
 #include "cli/configure.h"
 #include "crmd/cib/cib.h"
 #include "crmd/cib/cib_xml.h"
+#include "crmd/common/files.h"
 
 namespace baton::cli {
 namespace {
@@ -39,19 +35,6 @@ absl::StatusOr<cib::Cib> LoadLive(ToolContext& ctx) {
   return cib::ParseCibXml(*xml);
 }
 
-absl::Status SaveFile(const std::string& path, const cib::Cib& c) {
-  std::string text = cib::WriteCibXml(c);
-  std::string tmp = path + ".baton-tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return absl::InternalError(absl::StrCat(tmp, ": ", std::strerror(errno)));
-  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
-  ::close(fd);
-  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
-    ::unlink(tmp.c_str());
-    return absl::InternalError(absl::StrCat(path, ": cannot write: ", std::strerror(errno)));
-  }
-  return absl::OkStatus();
-}
 
 // Reads the configuration, applies `change`, commits; retries when another
 // change landed in between (compare-and-swap refused).
@@ -64,7 +47,7 @@ absl::Status Commit(ToolContext& ctx, const std::function<absl::Status(cib::Cib*
     if (auto st = change(&next); !st.ok()) return st;
     if (auto file = Env(ctx, "CIB_file")) {
       ++next.version.epoch;
-      return SaveFile(*file, next);
+      return common::WriteFileDurably(*file, cib::WriteCibXml(next), 0644);
     }
     auto r = ctx.backend->Call({"cib-replace", std::to_string(base.admin_epoch), std::to_string(base.epoch),
                                 std::to_string(base.num_updates), cib::WriteCibXml(next)});

@@ -25,6 +25,7 @@
 #include "cli/status_text.h"
 #include "crmd/cib/cib.h"
 #include "crmd/cib/cib_xml.h"
+#include "crmd/common/files.h"
 #include "crmd/executor/executor.h"
 #include "crmd/scheduler/scheduler.h"
 #include "crmd/scheduler/working_set.h"
@@ -55,6 +56,31 @@ constexpr int kExitNoQuorum = 106;
 
 constexpr char kVersionText[] =
     "Pacemaker 2.1.5\nWritten by Andrew Beekhof and the Pacemaker project contributors\n";
+
+// What every tool does first: parse its options (a bad one: usage, exit 64)
+// and answer -$/--version and -h/--help. Returns an exit code when the tool
+// is done, nullopt to go on with `*parsed`.
+std::optional<int> StartTool(const std::string& tool, const std::vector<std::string>& args,
+                             const std::vector<OptionSpec>& specs, const char* usage, ToolContext& ctx,
+                             ParsedArgs* parsed) {
+  auto p = ParseOptions(args, specs);
+  if (!p.ok()) {
+    *ctx.err << tool << ": " << p.status().message() << "\n" << usage;
+    return 64;
+  }
+  *parsed = *std::move(p);
+  for (const auto& o : parsed->options) {
+    if (o.name == "version") {
+      *ctx.out << kVersionText;
+      return 0;
+    }
+    if (o.name == "help") {
+      *ctx.out << usage;
+      return 0;
+    }
+  }
+  return std::nullopt;
+}
 
 std::optional<std::string> Env(ToolContext& ctx, const std::string& name) {
   if (!ctx.env) return std::nullopt;
@@ -132,17 +158,7 @@ absl::StatusOr<cib::Cib> LoadCib(ToolContext& ctx) {
 }
 
 absl::Status SaveCibFile(const std::string& path, const cib::Cib& c) {
-  std::string text = cib::WriteCibXml(c);
-  std::string tmp = path + ".baton-tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return absl::InternalError(absl::StrCat(tmp, ": ", std::strerror(errno)));
-  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
-  ::close(fd);
-  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
-    ::unlink(tmp.c_str());
-    return absl::InternalError(absl::StrCat(path, ": cannot write: ", std::strerror(errno)));
-  }
-  return absl::OkStatus();
+  return common::WriteFileDurably(path, cib::WriteCibXml(c), 0644);
 }
 
 struct Scheduled {
@@ -245,20 +261,8 @@ constexpr char kCrmAttributeUsage[] =
 int CrmAttribute(const std::string& tool, const std::vector<std::string>& args, ToolContext& ctx) {
   std::ostream& out = *ctx.out;
   std::ostream& err = *ctx.err;
-  auto parsed = ParseOptions(args, CrmAttributeSpecs());
-  if (!parsed.ok()) {
-    err << tool << ": " << parsed.status().message() << "\n" << kCrmAttributeUsage;
-    return kExitUsage;
-  }
-  const ParsedArgs& p = *parsed;
-  if (Has(p, "version")) {
-    out << kVersionText;
-    return kExitOk;
-  }
-  if (Has(p, "help")) {
-    out << kCrmAttributeUsage;
-    return kExitOk;
-  }
+  ParsedArgs p;
+  if (auto done = StartTool(tool, args, CrmAttributeSpecs(), kCrmAttributeUsage, ctx, &p)) return *done;
   if (!p.positional.empty()) {
     err << tool << ": unexpected argument '" << p.positional[0] << "'\n" << kCrmAttributeUsage;
     return kExitUsage;
@@ -475,15 +479,10 @@ int CrmMaster(const std::vector<std::string>& args, ToolContext& ctx) {
       {'$', "version", OptionSpec::kNone},
       {'h', "help", OptionSpec::kNone},
   };
-  auto parsed = ParseOptions(args, specs);
-  if (!parsed.ok()) {
-    *ctx.err << "crm_master: " << parsed.status().message() << "\n";
-    return kExitUsage;
-  }
-  if (Has(*parsed, "version")) {
-    *ctx.out << kVersionText;
-    return kExitOk;
-  }
+  constexpr char kUsage[] = "usage: crm_master [-r RSC] [-N NODE] [-l LIFETIME] (-G [-q] | -v SCORE | -D)\n";
+  ParsedArgs p;
+  if (auto done = StartTool("crm_master", args, specs, kUsage, ctx, &p)) return *done;
+  const ParsedArgs* parsed = &p;
   std::string rsc = Value(*parsed, "resource").value_or(Env(ctx, "OCF_RESOURCE_INSTANCE").value_or(""));
   if (rsc.empty()) {
     *ctx.err << "crm_master: This program should normally only be invoked from inside an OCF resource agent"
@@ -528,20 +527,8 @@ int AttrdUpdater(const std::vector<std::string>& args, ToolContext& ctx) {
   constexpr char kUsage[] =
       "usage: attrd_updater -n NAME (-U VALUE | -B VALUE -d DELAY | -Y -d DELAY | -Q [-A] | -D) [-N NODE] [-p]\n"
       "       attrd_updater -R\n";
-  auto parsed = ParseOptions(args, specs);
-  if (!parsed.ok()) {
-    err << "attrd_updater: " << parsed.status().message() << "\n" << kUsage;
-    return kExitUsage;
-  }
-  const ParsedArgs& p = *parsed;
-  if (Has(p, "version")) {
-    out << kVersionText;
-    return kExitOk;
-  }
-  if (Has(p, "help")) {
-    out << kUsage;
-    return kExitOk;
-  }
+  ParsedArgs p;
+  if (auto done = StartTool("attrd_updater", args, specs, kUsage, ctx, &p)) return *done;
   if (!p.positional.empty()) {
     err << "attrd_updater: unexpected argument '" << p.positional[0] << "'\n" << kUsage;
     return kExitUsage;
@@ -666,16 +653,8 @@ int CrmNode(const std::vector<std::string>& args, ToolContext& ctx) {
   std::ostream& out = *ctx.out;
   std::ostream& err = *ctx.err;
   constexpr char kUsage[] = "usage: crm_node -n | -N ID | -i | -q | -l | -p\n";
-  auto parsed = ParseOptions(args, specs);
-  if (!parsed.ok()) {
-    err << "crm_node: " << parsed.status().message() << "\n" << kUsage;
-    return kExitUsage;
-  }
-  const ParsedArgs& p = *parsed;
-  if (Has(p, "version")) {
-    out << kVersionText;
-    return kExitOk;
-  }
+  ParsedArgs p;
+  if (auto done = StartTool("crm_node", args, specs, kUsage, ctx, &p)) return *done;
   std::string command;
   for (const auto& o : p.options) {
     if (o.name != "force" && o.name != "verbose") command = o.name;
@@ -764,20 +743,8 @@ int CrmResource(const std::vector<std::string>& args, ToolContext& ctx) {
       "usage: crm_resource -W -r RSC [-Q]              where RSC runs\n"
       "       crm_resource -r RSC [--meta|-z] -g NAME   a parameter of RSC\n"
       "       crm_resource --list-operations [-N NODE] [-r RSC]\n";
-  auto parsed = ParseOptions(args, specs);
-  if (!parsed.ok()) {
-    err << "crm_resource: " << parsed.status().message() << "\n" << kUsage;
-    return kExitUsage;
-  }
-  const ParsedArgs& p = *parsed;
-  if (Has(p, "version")) {
-    out << kVersionText;
-    return kExitOk;
-  }
-  if (Has(p, "help")) {
-    out << kUsage;
-    return kExitOk;
-  }
+  ParsedArgs p;
+  if (auto done = StartTool("crm_resource", args, specs, kUsage, ctx, &p)) return *done;
   if (Has(p, "set-parameter") || Has(p, "delete-parameter") || Has(p, "ban")) {
     err << "crm_resource: changing resources needs the replicated CIB, which baton does not have yet\n";
     return kExitUnimplemented;
@@ -1089,20 +1056,8 @@ int CrmMon(const std::vector<std::string>& args, ToolContext& ctx) {
   std::ostream& out = *ctx.out;
   std::ostream& err = *ctx.err;
   constexpr char kUsage[] = "usage: crm_mon -1 [-r] [--output-as=text|xml | --as-xml | -s]\n";
-  auto parsed = ParseOptions(args, specs);
-  if (!parsed.ok()) {
-    err << "crm_mon: " << parsed.status().message() << "\n" << kUsage;
-    return kExitUsage;
-  }
-  const ParsedArgs& p = *parsed;
-  if (Has(p, "version")) {
-    out << kVersionText;
-    return kExitOk;
-  }
-  if (Has(p, "help")) {
-    out << kUsage;
-    return kExitOk;
-  }
+  ParsedArgs p;
+  if (auto done = StartTool("crm_mon", args, specs, kUsage, ctx, &p)) return *done;
   std::string format = Value(p, "output-as").value_or(Has(p, "as-xml") ? "legacy-xml" : "text");
   if (format != "text" && format != "xml" && format != "legacy-xml") {
     err << "crm_mon: --output-as '" << format << "' is not supported (text, xml)\n";
@@ -1247,16 +1202,10 @@ int Cibadmin(const std::vector<std::string>& args, ToolContext& ctx) {
   };
   std::ostream& out = *ctx.out;
   std::ostream& err = *ctx.err;
-  auto parsed = ParseOptions(args, specs);
-  if (!parsed.ok()) {
-    err << "cibadmin: " << parsed.status().message() << "\n";
-    return kExitUsage;
-  }
-  const ParsedArgs& p = *parsed;
-  if (Has(p, "version")) {
-    out << kVersionText;
-    return kExitOk;
-  }
+  constexpr char kUsage[] =
+      "usage: cibadmin -Q [-o SECTION] [--xpath XPATH] | cibadmin --replace (--xml-file FILE | --xml-text XML)\n";
+  ParsedArgs p;
+  if (auto done = StartTool("cibadmin", args, specs, kUsage, ctx, &p)) return *done;
   for (const char* w : {"create", "modify", "delete", "erase"}) {
     if (Has(p, w)) {
       err << "cibadmin: --" << w << " is not supported by baton; use --replace with a whole CIB, or crm configure\n";

@@ -31,6 +31,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "crmd/attrd/attrd.h"
+#include "crmd/common/files.h"
 #include "crmd/cib/cib_xml.h"
 #include "crmd/cib/replication.h"
 #include "crmd/cib/rocksdb_store.h"
@@ -53,6 +54,9 @@
 
 namespace baton::crmd {
 namespace {
+
+using common::ToSockaddr;
+using common::WriteFileDurably;
 
 volatile std::sig_atomic_t g_stop = 0;
 void OnSignal(int) { g_stop = 1; }
@@ -89,44 +93,12 @@ std::set<std::string> LocalAddresses() {
   return out;
 }
 
-bool ToSockaddr(const std::string& addr, uint16_t port, sockaddr_storage* out, socklen_t* len) {
-  std::memset(out, 0, sizeof(*out));
-  auto* v4 = reinterpret_cast<sockaddr_in*>(out);
-  if (inet_pton(AF_INET, addr.c_str(), &v4->sin_addr) == 1) {
-    v4->sin_family = AF_INET;
-    v4->sin_port = htons(port);
-    *len = sizeof(sockaddr_in);
-    return true;
-  }
-  auto* v6 = reinterpret_cast<sockaddr_in6*>(out);
-  if (inet_pton(AF_INET6, addr.c_str(), &v6->sin6_addr) == 1) {
-    v6->sin6_family = AF_INET6;
-    v6->sin6_port = htons(port);
-    *len = sizeof(sockaddr_in6);
-    return true;
-  }
-  return false;
-}
-
 // The persisted ring sequence (corosync keeps a ringid file the same way).
 uint64_t ReadRingSeq(const std::string& path) {
   std::ifstream in(path);
   uint64_t v = 0;
   in >> v;
   return v;
-}
-
-// Replaces `path` with `text` durably: a temporary file, fsync, rename.
-absl::Status WriteFileDurably(const std::string& path, const std::string& text) {
-  std::string tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return absl::InternalError(absl::StrCat(tmp, ": ", std::strerror(errno)));
-  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
-  ::close(fd);
-  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
-    return absl::InternalError(absl::StrCat(path, ": cannot write: ", std::strerror(errno)));
-  }
-  return absl::OkStatus();
 }
 
 absl::Status WriteRingSeq(const std::string& path, uint64_t seq) {

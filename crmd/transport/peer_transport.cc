@@ -14,9 +14,12 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "crmd/common/files.h"
 
 namespace baton::transport {
 namespace {
+
+using common::ToSockaddr;
 
 constexpr size_t kMacLen = 32;
 constexpr size_t kHeaderLen = 4 + 8 + 8 + kMacLen;  // after the length prefix
@@ -46,25 +49,6 @@ std::string Mac(const std::string& cluster, const std::string& key, uint32_t fro
   HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
        data.size(), out, &len);
   return std::string(reinterpret_cast<char*>(out), len);
-}
-
-bool ToSockaddr(const std::string& addr, uint16_t port, sockaddr_storage* out, socklen_t* len) {
-  std::memset(out, 0, sizeof(*out));
-  auto* v4 = reinterpret_cast<sockaddr_in*>(out);
-  if (inet_pton(AF_INET, addr.c_str(), &v4->sin_addr) == 1) {
-    v4->sin_family = AF_INET;
-    v4->sin_port = htons(port);
-    *len = sizeof(sockaddr_in);
-    return true;
-  }
-  auto* v6 = reinterpret_cast<sockaddr_in6*>(out);
-  if (inet_pton(AF_INET6, addr.c_str(), &v6->sin6_addr) == 1) {
-    v6->sin6_family = AF_INET6;
-    v6->sin6_port = htons(port);
-    *len = sizeof(sockaddr_in6);
-    return true;
-  }
-  return false;
 }
 
 }  // namespace

@@ -1,0 +1,21 @@
+// Small OS helpers shared by the daemons and the CLI.
+#pragma once
+
+#include <sys/socket.h>
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/status.h"
+
+namespace baton::common {
+
+// Replaces `path` with `text` so that a crash leaves either the old or the
+// new contents: a temporary file beside it, fsync, rename. Names the path
+// in its error.
+absl::Status WriteFileDurably(const std::string& path, const std::string& text, int mode = 0600);
+
+// An IPv4 or IPv6 address and port as a sockaddr; false if `addr` is neither.
+bool ToSockaddr(const std::string& addr, uint16_t port, sockaddr_storage* out, socklen_t* len);
+
+}  // namespace baton::common
