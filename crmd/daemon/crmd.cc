@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdarg>
 #include <csignal>
 #include <cstring>
 #include <fstream>
@@ -57,6 +58,23 @@ namespace {
 
 using common::ToSockaddr;
 using common::WriteFileDurably;
+
+// A log line on stderr with the wall-clock time to the millisecond, as
+// "2026-11-26 05:30:18.123 baton-crmd: ...".
+__attribute__((format(printf, 1, 2))) void Log(const char* fmt, ...) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  struct tm tm;
+  localtime_r(&ts.tv_sec, &tm);
+  char when[32];
+  strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+  char text[2048];
+  va_list ap;
+  va_start(ap, fmt);
+  std::vsnprintf(text, sizeof(text), fmt, ap);
+  va_end(ap);
+  std::fprintf(stderr, "%s.%03ld baton-crmd: %s", when, ts.tv_nsec / 1000000, text);
+}
 
 volatile std::sig_atomic_t g_stop = 0;
 void OnSignal(int) { g_stop = 1; }
@@ -459,7 +477,7 @@ void Daemon::WarnOnLinkChange(uint64_t now) {
   if (links_seen_.empty()) links_seen_ = links;
   for (size_t l = 0; l < links.size(); ++l) {
     if (links[l] == links_seen_[l]) continue;
-    std::fprintf(stderr, "baton-crmd: %s: ring%zu is %s\n", links[l] ? "notice" : "WARNING", l,
+    Log("%s: ring%zu is %s\n", links[l] ? "notice" : "WARNING", l,
                  links[l] ? "up again" : "DOWN (no peer heard on it); running on the remaining links");
   }
   links_seen_ = links;
@@ -526,7 +544,7 @@ void Daemon::RefreshConfigured() {
     if (parsed.ok()) {
       configured_ = *std::move(parsed);
     } else {
-      std::fprintf(stderr, "baton-crmd: ERROR: the stored CIB %lld.%lld.%lld does not parse: %s\n",
+      Log("ERROR: the stored CIB %lld.%lld.%lld does not parse: %s\n",
                    static_cast<long long>(cur.version.admin_epoch), static_cast<long long>(cur.version.epoch),
                    static_cast<long long>(cur.version.num_updates), std::string(parsed.status().message()).c_str());
     }
@@ -950,7 +968,7 @@ void Daemon::SyncDevices(uint64_t now) {
       fencing::RegisterDeviceReply reply;
       grpc::Status st = stub->RegisterDevice(&ctx, d, &reply);
       if (!st.ok()) {
-        std::fprintf(stderr, "baton-crmd: fencing device %s not registered with baton-fenced: %s\n", d.id().c_str(),
+        Log("fencing device %s not registered with baton-fenced: %s\n", d.id().c_str(),
                      st.error_message().c_str());
         ok = false;
       }
@@ -1055,7 +1073,7 @@ void Daemon::PumpController(uint64_t now) {
       done.swap(fence_done_);
     }
     for (const auto& d : done) {
-      std::fprintf(stderr, "baton-crmd: fencing %s: %s\n", d.target.c_str(), d.detail.c_str());
+      Log("fencing %s: %s\n", d.target.c_str(), d.detail.c_str());
       controller_->OnFenceResult(d.graph, d.action, d.target, d.ok);
     }
   }
@@ -1094,7 +1112,7 @@ void Daemon::PumpController(uint64_t now) {
     SendPeer(e.node, m, now);
   }
   for (const auto& f : controller_->TakeFence()) {
-    std::fprintf(stderr, "baton-crmd: fencing %s (%s)\n", f.target.c_str(), f.action.c_str());
+    Log("fencing %s (%s)\n", f.target.c_str(), f.action.c_str());
     StartFence(f);
   }
   ApplyControllerAttributes(now);
@@ -1103,7 +1121,7 @@ void Daemon::PumpController(uint64_t now) {
     m.mutable_fenced()->set_node(node);
     Broadcast(m, now);
   }
-  for (const auto& line : controller_->TakeLog()) std::fprintf(stderr, "baton-crmd: %s\n", line.c_str());
+  for (const auto& line : controller_->TakeLog()) Log("%s\n", line.c_str());
   SyncDevices(now);
 }
 
@@ -1156,7 +1174,7 @@ absl::Status Daemon::Loop() {
       if (shutdown_since == 0) {
         shutdown_since = t;
         g_stop = 0;
-        std::fprintf(stderr, "baton-crmd: shutting down: handing over the resources that run here\n");
+        Log("shutting down: handing over the resources that run here\n");
         std::string when = std::to_string(WallSeconds());
         (void)attrs_.Set(self_name_, "shutdown", when, attrd::Lifetime::kReboot);
         crmd::PeerMessage m;
@@ -1174,7 +1192,7 @@ absl::Status Daemon::Loop() {
       bool alone = membership_->view().members.size() < 2;
       if (alone || !own_.AnyActive(self_name_) || t - shutdown_since > 30000) {
         if (!alone && own_.AnyActive(self_name_)) {
-          std::fprintf(stderr, "baton-crmd: WARNING: resources still run here after 30 s; leaving anyway\n");
+          Log("WARNING: resources still run here after 30 s; leaving anyway\n");
         }
         break;
       }
@@ -1204,7 +1222,7 @@ absl::Status Daemon::Loop() {
       quorum_->OnMembership(seen_.members, now);
       std::vector<std::string> names;
       for (uint32_t m : seen_.members) names.push_back(Name(m));
-      std::fprintf(stderr, "baton-crmd: view %u.%llu: [ %s ] %s\n", seen_.ring.representative,
+      Log("view %u.%llu: [ %s ] %s\n", seen_.ring.representative,
                    static_cast<unsigned long long>(seen_.ring.seq), absl::StrJoin(names, " ").c_str(),
                    quorum_->quorate() ? "quorate" : "NOT quorate");
     }
