@@ -1,5 +1,7 @@
 #include "cli/fence_client.h"
 
+#include "crmd/service/control.h"
+
 #include <grpcpp/grpcpp.h>
 #include <time.h>
 #include <unistd.h>
@@ -438,6 +440,17 @@ int RunNodeFence(const std::vector<std::string>& args, FenceCliContext& ctx) {
 int RunNodeClearstate(const std::vector<std::string>& args, FenceCliContext& ctx) {
   auto p = ParseClearstateArgs(args);
   if (!ParsedOrUsage(p, kClearstateUsage, ctx)) return kFenceExitUsage;
+  // The cluster first: it refuses for a node that is a member (up), and
+  // otherwise treats the node as fenced, so its resources can be recovered.
+  auto r = service::Call(service::ControlSocketPath(), {"confirm-down", p->node});
+  if (!r.ok() && r.status().code() != absl::StatusCode::kUnavailable) {
+    *ctx.err << ctx.program << ": " << r.status().message() << "\n";
+    return 1;
+  }
+  if (!r.ok()) {
+    *ctx.err << ctx.program << ": warning: baton-crmd not reachable here (" << r.status().message()
+             << "); only the fencer records the confirmation\n";
+  }
   return DoConfirm(p->node, FencedSocketPath(p->socket, ctx.env), ctx);
 }
 

@@ -110,7 +110,7 @@ int RunConfigure(const std::vector<std::string>& args, ToolContext& ctx) {
   }
   absl::Status st = Commit(ctx, [&](cib::Cib* c) { return ApplyConfigure(args, c); });
   if (!st.ok()) {
-    *ctx.err << "crm configure " << args[0] << ": " << st.message() << "\n";
+    *ctx.err << "crm configure: " << st.message() << "\n";
     return st.code() == absl::StatusCode::kInvalidArgument ? kUsage : 1;
   }
   return 0;
@@ -149,9 +149,16 @@ int RunResource(const std::vector<std::string>& args, ToolContext& ctx) {
       // Ban from where it runs now.
       auto live = LoadLive(ctx);
       if (!live.ok()) return Fail(ctx, "crm resource ban", live.status());
+      // Where its last operation left it running (not where a probe found it stopped).
       for (const auto& ns : live->status) {
         for (const auto& h : ns.resources) {
-          if (h.id == id && !h.ops.empty()) node = cib::Get(ns.attrs, "uname");
+          if (h.id != id) continue;
+          for (const auto& op : h.ops) {
+            if (op.id != id + "_last_0") continue;
+            std::string task = cib::Get(op.attrs, "operation");
+            std::string rc = cib::Get(op.attrs, "rc-code");
+            if (task != "stop" && (rc == "0" || rc == "8")) node = cib::Get(ns.attrs, "uname");
+          }
         }
       }
       if (node.empty()) {
@@ -249,9 +256,27 @@ int RunNodeState(const std::vector<std::string>& args, ToolContext& ctx) {
     }
     node = info->substr(tab2 + 1, nl - tab2 - 1);
   }
-  auto r = ctx.backend->Call({"attr-set", node, "standby", args[0] == "standby" ? "on" : "off", "forever"});
-  if (!r.ok()) return Fail(ctx, "crm node " + args[0], r.status());
-  return 0;
+  // As crmsh: the node's standby attribute in the CIB's nodes section, so
+  // every node (also one that is down now) sees it.
+  std::string value = args[0] == "standby" ? "on" : "off";
+  absl::Status st = Commit(ctx, [&](cib::Cib* c) -> absl::Status {
+    for (auto& n : c->configuration.nodes) {
+      if (n.uname != node) continue;
+      for (auto& set : n.attributes) {
+        for (auto& p : set.pairs) {
+          if (p.name == "standby") {
+            p.value = value;
+            return absl::OkStatus();
+          }
+        }
+      }
+      if (n.attributes.empty()) n.attributes.push_back(cib::NvSet{"nodes-" + n.id, std::nullopt, {}, {}});
+      n.attributes.front().pairs.push_back({n.attributes.front().id + "-standby", "standby", value});
+      return absl::OkStatus();
+    }
+    return absl::NotFoundError(absl::StrCat("no node '", node, "' in the cluster"));
+  });
+  return st.ok() ? 0 : Fail(ctx, "crm node " + args[0], st);
 }
 
 }  // namespace baton::cli

@@ -219,6 +219,15 @@ absl::StatusOr<Device> ParseDevice(std::string id, std::string agent, std::strin
                                    std::map<std::string, std::string> params, AgentMetadata metadata) {
   if (id.empty()) return absl::InvalidArgumentError("a fence device needs an id");
   if (agent.empty()) return absl::InvalidArgumentError(absl::StrCat("device '", id, "' names no agent"));
+  // Agents read key=value lines: a line break or NUL in a value would add
+  // lines of its own (action=on after action=off).
+  for (const auto& [k, v] : params) {
+    if (k.find_first_of(std::string("\n\r=\0", 4)) != std::string::npos ||
+        v.find_first_of(std::string("\n\r\0", 3)) != std::string::npos) {
+      return absl::InvalidArgumentError(absl::StrCat("device '", id, "': parameter '", k,
+                                                     "' holds a line break, NUL or '=' in its name"));
+    }
+  }
   Device d;
   d.id = std::move(id);
   d.agent = std::move(agent);

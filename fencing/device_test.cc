@@ -130,4 +130,15 @@ TEST(DeviceTest, ParsesAgentMetadata) {
 }
 
 }  // namespace
+TEST(DeviceTest, ParametersWithLineBreaksAreRefused) {
+  // "x\naction=on" would append an action line of its own to the agent's stdin.
+  auto d = ParseDevice("dev", "fence_dummy", "/usr/sbin/fence_dummy", {{"ip", "x\naction=on"}}, AgentMetadata{});
+  ASSERT_FALSE(d.ok());
+  EXPECT_NE(std::string(d.status().message()).find("'ip'"), std::string::npos);
+  d = ParseDevice("dev", "fence_dummy", "/usr/sbin/fence_dummy", {{std::string("a\0b", 3), "1"}}, AgentMetadata{});
+  EXPECT_FALSE(d.ok());
+  d = ParseDevice("dev", "fence_dummy", "/usr/sbin/fence_dummy", {{"ip", "198.18.0.9"}}, AgentMetadata{});
+  EXPECT_TRUE(d.ok()) << d.status();
+}
+
 }  // namespace baton::fencing

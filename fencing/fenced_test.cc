@@ -36,7 +36,7 @@ class FencedTest : public config::TempDirTest {
                          "<instance_attributes id=\"ia\">"
                          "<nvpair id=\"a1\" name=\"type\" value=\"file\"/>"
                          "<nvpair id=\"a2\" name=\"status_file\" value=\"" + dir_ + "/power\"/>"
-                         "<nvpair id=\"a3\" name=\"pcmk_host_list\" value=\"n2\"/>"
+                         "<nvpair id=\"a3\" name=\"pcmk_host_list\" value=\"n1 n2\"/>"
                          "<nvpair id=\"a4\" name=\"pcmk_host_argument\" value=\"none\"/>"
                          "</instance_attributes></primitive></resources><constraints/></configuration>"
                          "<status/></cib>");
@@ -133,13 +133,16 @@ TEST_F(FencedTest, FencesWithFenceDummyAndKeepsHistoryAcrossRestart) {
   EXPECT_TRUE(reply.success()) << reply.exit_reason();
   EXPECT_EQ(Power(), "off");
   // The local node is never fenced unless the request allows it.
+  std::ofstream(dir_ + "/power") << "on\n";
   req.set_target("n1");
   {
     grpc::ClientContext ctx;
     ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
     ASSERT_TRUE(stub_->Fence(&ctx, req, &reply).ok());
   }
+  // The device could fence n1 (it is in its host list): only the guard stops it.
   EXPECT_FALSE(reply.success());
+  EXPECT_EQ(Power(), "on") << "the device ran against the local node";
   Stop();
 
   Start();

@@ -56,6 +56,9 @@ grpc::Status FencerService::Authenticate(grpc::ServerContext* ctx, const char* m
 grpc::Status FencerService::Fence(grpc::ServerContext* ctx, const FenceRequest* req, FenceReply* reply) {
   if (auto st = Authenticate(ctx, "Fence", *req); !st.ok()) return st;
   if (req->target().empty()) return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "no target node given");
+  if (req->target().find_first_of(std::string("\n\r\0 \t=", 6)) != std::string::npos) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "target node name holds a blank, '=' or line break");
+  }
   FenceCommand cmd;
   cmd.target = req->target();
   cmd.action = req->action().empty() ? "reboot" : req->action();

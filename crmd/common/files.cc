@@ -24,6 +24,16 @@ absl::Status WriteFileDurably(const std::string& path, const std::string& text, 
     ::unlink(tmp.c_str());
     return absl::InternalError(absl::StrCat(path, ": cannot write: ", std::strerror(e)));
   }
+  // The rename itself is durable once the directory is synced.
+  auto slash = path.rfind('/');
+  std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    ok = ::fsync(dfd) == 0;
+    e = errno;
+    ::close(dfd);
+    if (!ok) return absl::InternalError(absl::StrCat(dir, ": cannot sync: ", std::strerror(e)));
+  }
   return absl::OkStatus();
 }
 

@@ -22,6 +22,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <atomic>
 #include <thread>
 #include <tuple>
 #include <set>
@@ -213,8 +214,8 @@ class Daemon {
   };
   std::map<int, ExecCtx> exec_ctx_;  // by executor call id
   std::set<std::string> devices_started_;  // stonith resources "running" here
-  // (members, DC, ring sequence) last given to the controller.
-  std::optional<std::tuple<std::set<std::string>, std::string, uint64_t>> controller_view_;
+  // (members, DC, ring sequence, quorate) last given to the controller.
+  std::optional<std::tuple<std::set<std::string>, std::string, uint64_t, bool>> controller_view_;
   // baton-fenced calls run on threads; results come back under fence_mu_.
   struct FenceDone {
     uint64_t graph = 0;
@@ -225,9 +226,31 @@ class Daemon {
   };
   std::mutex fence_mu_;
   std::vector<FenceDone> fence_done_;
-  std::vector<std::thread> threads_;
+  // Threads calling baton-fenced; joined as soon as they finish (ReapThreads).
+  struct Worker {
+    std::thread thread;
+    std::shared_ptr<std::atomic<bool>> done;
+  };
+  std::vector<Worker> threads_;
+  template <typename Fn>
+  void Spawn(Fn fn) {
+    auto done = std::make_shared<std::atomic<bool>>(false);
+    threads_.push_back({std::thread([fn = std::move(fn), done]() mutable {
+                          fn();
+                          done->store(true);
+                        }),
+                        done});
+  }
+  void ReapThreads() {
+    std::erase_if(threads_, [](Worker& w) {
+      if (!w.done->load()) return false;
+      w.thread.join();
+      return true;
+    });
+  }
   std::string fenced_socket_;
-  uint64_t devices_synced_version_ = 0;  // epoch+1 of the configuration last registered
+  // Device registration runs when the configuration changed, then every
+  // 30 s (5 s while it fails: baton-fenced may start after us).
   uint64_t next_device_sync_ms_ = 0;
   bool device_sync_running_ = false;
   bool device_sync_ok_ = false;
@@ -251,8 +274,8 @@ class Daemon {
 };
 
 Daemon::~Daemon() {
-  for (auto& t : threads_) {
-    if (t.joinable()) t.join();
+  for (auto& w : threads_) {
+    if (w.thread.joinable()) w.thread.join();
   }
 }
 
@@ -372,6 +395,7 @@ absl::Status Daemon::Init() {
   to.cluster_name = cfg.cluster_name;
   to.authkey = setup_.authkey;
   to.incarnation = incarnation;
+  to.live_incarnation = [this](uint32_t peer) { return membership_->PeerIncarnation(peer); };
   auto tr = transport::PeerTransport::Create(std::move(to));
   if (!tr.ok()) return tr.status();
   transport_ = *std::move(tr);
@@ -384,8 +408,10 @@ absl::Status Daemon::Init() {
   un.sun_family = AF_UNIX;
   if (path.size() >= sizeof(un.sun_path)) return absl::InvalidArgumentError(path + ": socket path too long");
   std::strncpy(un.sun_path, path.c_str(), sizeof(un.sun_path) - 1);
-  if (control_fd_ < 0 || ::bind(control_fd_, reinterpret_cast<sockaddr*>(&un), sizeof(un)) != 0 ||
-      ::chmod(path.c_str(), 0600) != 0 || ::listen(control_fd_, 8) != 0) {
+  mode_t old_umask = ::umask(077);  // no moment in which others may connect
+  bool bound = control_fd_ >= 0 && ::bind(control_fd_, reinterpret_cast<sockaddr*>(&un), sizeof(un)) == 0;
+  ::umask(old_umask);
+  if (!bound || ::chmod(path.c_str(), 0600) != 0 || ::listen(control_fd_, 8) != 0) {
     return absl::UnavailableError(absl::StrCat(path, ": ", std::strerror(errno)));
   }
   return absl::OkStatus();
@@ -514,6 +540,20 @@ absl::StatusOr<std::string> Daemon::Handle(const std::vector<std::string>& req) 
     }
     return cib::WriteCibXml(c);
   }
+  if (!req.empty() && req[0] == "confirm-down") {
+    // crm node clearstate: the operator says NODE is down (its fencer was told too).
+    if (req.size() != 2 || !node_ids_.count(req[1])) {
+      return absl::InvalidArgumentError("usage: confirm-down NODE (a node of the cluster)");
+    }
+    if (controller_->is_member(req[1])) {
+      return absl::FailedPreconditionError(absl::StrCat(req[1], " is a member of the cluster: it is up"));
+    }
+    controller_->OnNodeFenced(req[1]);
+    crmd::PeerMessage m;
+    m.mutable_fenced()->set_node(req[1]);
+    Broadcast(m, NowMs());
+    return std::string("ok\n");
+  }
   if (!req.empty() && req[0] == "cleanup") {
     if (req.size() != 3) return absl::InvalidArgumentError("usage: cleanup RSC NODE|\"\"");
     if (!req[2].empty() && !node_ids_.count(req[2])) {
@@ -552,7 +592,7 @@ void Daemon::RefreshConfigured() {
   configured_.version = cur.version;
   requests_->SetConfigured(&configured_);
   if (controller_) controller_->OnConfig(configured_);
-  next_device_sync_ms_ = 0;
+  next_device_sync_ms_ = 0;  // register the devices of this configuration now
 }
 
 void Daemon::SubmitChange(int fd, const std::vector<std::string>& req, uint64_t now) {
@@ -616,7 +656,11 @@ void Daemon::UpdateReplicaView(uint64_t now) {
   auto view = std::make_pair(membership_->view().members, dc);
   if (replica_view_ && *replica_view_ == view) return;
   replica_view_ = view;
-  replica_->OnView(membership_->view().ring.seq, view.first, dc, static_cast<int64_t>(now));
+  // The term: the ring sequence, then its representative, so two
+  // partitions that chose the same sequence never share a term.
+  const auto& ring = membership_->view().ring;
+  uint64_t term = (ring.seq << 16) | (ring.representative & 0xffff);
+  replica_->OnView(term, view.first, dc, static_cast<int64_t>(now));
   FlushReplication(now);
 }
 
@@ -698,6 +742,11 @@ void Daemon::HandlePeer(uint32_t from, const std::string& payload, uint64_t now)
       return;
     }
     case crmd::PeerMessage::kOp: {
+      // Only the DC of our partition runs actions here (not a stale one).
+      if (from_name != controller_->dc()) {
+        ++dropped_;
+        return;
+      }
       const crmd::OpRequest& o = m.op();
       transition::GraphAction a;
       a.id = o.action();
@@ -718,6 +767,10 @@ void Daemon::HandlePeer(uint32_t from, const std::string& payload, uint64_t now)
       return;
     }
     case crmd::PeerMessage::kResult:
+      if (m.result().node() != from_name) {  // a node reports its own results only
+        ++dropped_;
+        return;
+      }
       controller_->OnOpResult(m.result().graph(), m.result().action(), FromProto(m.result()));
       return;
     case crmd::PeerMessage::kHistoryQuery: {
@@ -740,6 +793,12 @@ void Daemon::HandlePeer(uint32_t from, const std::string& payload, uint64_t now)
       Cleanup(m.cleanup().rsc(), m.cleanup().node());
       return;
     case crmd::PeerMessage::kFenced:
+      // From the DC that fenced it, or an operator's confirmation of a node
+      // that is not a member (crm node clearstate).
+      if (from_name != controller_->dc() && controller_->is_member(m.fenced().node())) {
+        ++dropped_;
+        return;
+      }
       controller_->OnNodeFenced(m.fenced().node());
       return;
     case crmd::PeerMessage::kAttr: {
@@ -902,7 +961,7 @@ void Daemon::StartFence(const transition::FenceOut& f) {
       }
     }
   }
-  threads_.emplace_back([this, f, socket, client, delay_ms] {
+  Spawn([this, f, socket, client, delay_ms] {
     auto channel = grpc::CreateChannel("unix:" + socket, grpc::InsecureChannelCredentials());
     auto stub = fencing::Fencer::NewStub(channel);
     fencing::FenceRequest req;
@@ -930,6 +989,8 @@ void Daemon::SyncDevices(uint64_t now) {
     std::lock_guard<std::mutex> lock(fence_mu_);
     if (device_sync_running_ || now < next_device_sync_ms_) return;
     device_sync_running_ = true;
+    // Again in 30 s after a success (a restarted fencer forgets), 5 s after a failure.
+    next_device_sync_ms_ = now + (device_sync_ok_ ? 30000 : 5000);
   }
   std::vector<fencing::DeviceSpec> want;
   for (const auto& r : configured_.configuration.resources) {
@@ -942,9 +1003,8 @@ void Daemon::SyncDevices(uint64_t now) {
     }
     want.push_back(std::move(d));
   }
-  next_device_sync_ms_ = now + 5000;
   std::string socket = fenced_socket_;
-  threads_.emplace_back([this, want, socket] {
+  Spawn([this, want, socket] {
     auto stub = fencing::Fencer::NewStub(grpc::CreateChannel("unix:" + socket, grpc::InsecureChannelCredentials()));
     bool ok = true;
     fencing::ListDevicesReply have;
@@ -1049,7 +1109,7 @@ void Daemon::PumpController(uint64_t now) {
   for (uint32_t m : membership_->view().members) members.insert(Name(m));
   auto dc = membership::ElectDc(membership_->ReadyMembers(), true);
   std::string dc_name = dc ? Name(*dc) : "";
-  auto view = std::make_tuple(members, dc_name, membership_->view().ring.seq);
+  auto view = std::make_tuple(members, dc_name, membership_->view().ring.seq, quorum_->quorate());
   if (!controller_view_ || *controller_view_ != view) {
     std::set<std::string> before = controller_view_ ? std::get<0>(*controller_view_) : std::set<std::string>{};
     // A new ring with the same members may mean a node restarted in
@@ -1123,27 +1183,34 @@ void Daemon::PumpController(uint64_t now) {
   }
   for (const auto& line : controller_->TakeLog()) Log("%s\n", line.c_str());
   SyncDevices(now);
+  ReapThreads();
 }
 
 void Daemon::Control() {
   for (;;) {
     int fd = ::accept4(control_fd_, nullptr, nullptr, SOCK_CLOEXEC);
     if (fd < 0) return;
-    struct timeval tv = {1, 0};
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    // Short timeouts: a client that stalls must not hold the loop (and the
+    // heartbeats) anywhere near a token.
+    struct timeval rtv = {0, 100000}, stv = {0, 200000};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &rtv, sizeof(rtv));
+    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &stv, sizeof(stv));
     // One line, at most kMaxControlRequest bytes; a client that sends less
     // within the timeout gets an error, never stalls the loop for long.
     std::string req;
-    char buf[4096];
-    while (req.find('\n') == std::string::npos && req.size() <= service::kMaxControlRequest) {
+    char buf[65536];
+    size_t nl = std::string::npos;
+    while (nl == std::string::npos && req.size() <= service::kMaxControlRequest) {
       ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
       if (n <= 0) break;
+      size_t from = req.size();
       req.append(buf, static_cast<size_t>(n));
+      nl = req.find('\n', from);
     }
     std::string reply;
-    auto nl = req.find('\n');
     if (nl == std::string::npos) {
-      reply = service::ErrorReply(absl::InvalidArgumentError("request is not one line of at most 64 KiB"));
+      reply = service::ErrorReply(
+          absl::InvalidArgumentError("request is not one line of at most 16 MiB, sent without pause"));
     } else {
       req.resize(nl);
       if (!req.empty() && req.back() == '\r') req.pop_back();

@@ -86,6 +86,13 @@ class Membership {
   std::optional<Heartbeat> Tick(uint64_t now_ms);
 
   const View& view() const { return view_; }
+  // The incarnation of `peer` as its latest authentic heartbeat gave it;
+  // nullopt if never heard.
+  std::optional<uint64_t> PeerIncarnation(NodeId peer) const {
+    auto it = peers_.find(peer);
+    if (it == peers_.end() || it->second.incarnation == 0) return std::nullopt;
+    return it->second.incarnation;
+  }
   // Links of a peer heard within token (bit i = link i).
   uint32_t LinksUp(NodeId peer, uint64_t now_ms) const;
   // Per link: whether any peer was heard on it within token.

@@ -17,7 +17,7 @@
 
 namespace baton::service {
 
-inline constexpr size_t kMaxControlRequest = 64 * 1024;
+inline constexpr size_t kMaxControlRequest = 16 << 20;  // a whole CIB (cib-replace)
 
 std::string EncodeRequest(const std::vector<std::string>& fields);
 // `line` without its "\n". Refuses a bad escape.

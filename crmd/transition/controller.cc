@@ -56,6 +56,7 @@ void Controller::OnView(const std::set<std::string>& members, const std::string&
   dirty_ = true;
   if (!is_dc()) {
     engine_ = TransitionEngine();
+    deadlines_.clear();
     history_pending_.clear();
     return;
   }
@@ -63,7 +64,10 @@ void Controller::OnView(const std::set<std::string>& members, const std::string&
   if (engine_.active()) {
     for (int id : std::set<int>(engine_.in_flight())) {
       const GraphAction& a = engine_.graph().actions[static_cast<size_t>(id)];
-      if (a.kind == GraphAction::Kind::kResource && !members.count(a.node)) engine_.OnResult(id, false);
+      if (a.kind == GraphAction::Kind::kResource && !members.count(a.node)) {
+        engine_.OnResult(id, false);
+        deadlines_.erase(id);
+      }
     }
     engine_.Abort("membership changed");
   }
@@ -110,9 +114,17 @@ void Controller::OnOpResult(uint64_t graph, int action, const OpResultRecord& r)
   table_.Record(r);
   if (!is_dc()) return;
   bool failure = IsFailure(r);
-  if (graph == graph_id_ && engine_.active() && engine_.in_flight().count(action)) {
+  // The action this result answers: same graph, and the same resource, task,
+  // interval and node (a late result of another DC's graph must not match).
+  bool ours = graph == graph_id_ && engine_.active() && engine_.in_flight().count(action);
+  if (ours) {
+    const GraphAction& a = engine_.graph().actions[static_cast<size_t>(action)];
+    ours = a.node == r.node && a.rsc == r.rsc && a.task == r.task && a.interval_ms == r.interval_ms;
+  }
+  if (ours) {
     bool ok = r.op_status == 0 && (r.rc == r.target_rc || r.task == "cancel");
     engine_.OnResult(action, ok);
+    deadlines_.erase(action);
     if (!ok) dirty_ = true;
   } else if (failure) {
     if (engine_.active()) engine_.Abort(absl::StrCat(r.rsc, " ", r.task, " failed on ", r.node));
@@ -140,10 +152,14 @@ void Controller::OnFenceResult(uint64_t graph, int action, const std::string& ta
       history_query_ = true;
     }
   } else {
-    log_.push_back(absl::StrCat("fencing ", target, " FAILED; will retry"));
+    log_.push_back(absl::StrCat("fencing ", target, " FAILED; will retry in 2 s"));
+    hold_until_ms_ = last_tick_ms_ + 2000;
   }
   dirty_ = true;
-  if (graph == graph_id_ && engine_.active()) engine_.OnResult(action, ok);
+  if (graph == graph_id_ && engine_.active()) {
+    engine_.OnResult(action, ok);
+    deadlines_.erase(action);
+  }
 }
 
 void Controller::OnNodeFenced(const std::string& node) {
@@ -196,6 +212,9 @@ cib::Cib Controller::CurrentCib() const {
 
 void Controller::DispatchReady() {
   for (const GraphAction* a : engine_.Dispatch()) {
+    // Fencing has its own timeout in the fencer (60 s); allow it in full.
+    int64_t timeout = a->kind == GraphAction::Kind::kFence ? 90000 : a->timeout_ms;
+    deadlines_[a->id] = last_tick_ms_ + timeout + kActionGraceMs;
     if (a->kind == GraphAction::Kind::kFence) {
       fence_out_.push_back({a->node, a->fence_action, graph_id_, a->id});
     } else {
@@ -219,12 +238,12 @@ void Controller::Schedule(int64_t now_ms, int64_t wall_s) {
   for (const auto& line : scheduler::TransitionSummary(**ws)) log_.push_back(absl::StrCat("transition ", graph_id_, ":", line));
   log_.push_back(absl::StrCat("transition ", graph_id_, ": ", g.actions.size(), " actions"));
   engine_ = TransitionEngine(batch);
+  deadlines_.clear();
   engine_.Start(std::move(g));
   DispatchReady();
 }
 
 void Controller::OnTick(int64_t now_ms, int64_t wall_s) {
-  wall_s_ = wall_s;
   last_tick_ms_ = now_ms;
   if (!is_dc()) return;
   // The first DC gives every node a chance to join before it decides that
@@ -235,6 +254,16 @@ void Controller::OnTick(int64_t now_ms, int64_t wall_s) {
   if (!history_pending_.empty() && now_ms < history_deadline_ms_) return;
   history_pending_.clear();
   if (engine_.active()) {
+    for (auto it = deadlines_.begin(); it != deadlines_.end();) {
+      if (now_ms < it->second) {
+        ++it;
+        continue;
+      }
+      const GraphAction& a = engine_.graph().actions[static_cast<size_t>(it->first)];
+      log_.push_back(absl::StrCat(a.description, ": no result in time; counted as failed"));
+      engine_.OnResult(it->first, false);
+      it = deadlines_.erase(it);
+    }
     DispatchReady();
     if (!engine_.Done()) return;
     if (engine_.aborted()) {
@@ -244,9 +273,10 @@ void Controller::OnTick(int64_t now_ms, int64_t wall_s) {
       log_.push_back(absl::StrCat("transition ", graph_id_, " complete"));
     }
     engine_ = TransitionEngine();
+    deadlines_.clear();
   }
   if (now_ms - last_schedule_ms_ >= options_.recheck_ms) dirty_ = true;
-  if (dirty_) Schedule(now_ms, wall_s);
+  if (dirty_ && now_ms >= hold_until_ms_) Schedule(now_ms, wall_s);
 }
 
 std::vector<ExecOut> Controller::TakeExec() { return std::exchange(exec_out_, {}); }

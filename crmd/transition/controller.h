@@ -89,10 +89,16 @@ class Controller {
   // Configuration + status as this node knows them.
   cib::Cib CurrentCib() const;
   bool is_dc() const { return dc_ == options_.self; }
+  const std::string& dc() const { return dc_; }
+  bool is_member(const std::string& node) const { return members_.count(node) > 0; }
   const StatusTable& table() const { return table_; }
   uint64_t transitions() const { return graph_id_; }
   // One line per transition event, for the daemon's log.
   std::vector<std::string> TakeLog();
+
+  // How long past its own timeout an action may stay unanswered before the
+  // DC counts it as failed (a lost message, a node that never answered).
+  static constexpr int64_t kActionGraceMs = 20000;
 
  private:
   void Schedule(int64_t now_ms, int64_t wall_s);
@@ -114,8 +120,9 @@ class Controller {
   int64_t last_schedule_ms_ = 0;
   std::set<std::string> history_pending_;
   int64_t history_deadline_ms_ = 0;
-  int64_t wall_s_ = 0;
   int64_t last_tick_ms_ = 0;
+  int64_t hold_until_ms_ = 0;                 // after a failed fencing: retry later, not at once
+  std::map<int, int64_t> deadlines_;          // in-flight action -> when it counts as lost
 
   std::vector<ExecOut> exec_out_;
   std::vector<FenceOut> fence_out_;

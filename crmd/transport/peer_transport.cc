@@ -22,7 +22,7 @@ namespace {
 using common::ToSockaddr;
 
 constexpr size_t kMacLen = 32;
-constexpr size_t kHeaderLen = 4 + 8 + 8 + kMacLen;  // after the length prefix
+constexpr size_t kHeaderLen = 4 + 4 + 8 + 8 + kMacLen;  // after the length prefix
 
 void PutU32(std::string* s, uint32_t v) {
   for (int i = 3; i >= 0; --i) s->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
@@ -36,11 +36,12 @@ uint64_t GetU(const std::string& s, size_t at, int bytes) {
   return v;
 }
 
-std::string Mac(const std::string& cluster, const std::string& key, uint32_t from, uint64_t incarnation,
-                uint64_t seq, const std::string& payload) {
+std::string Mac(const std::string& cluster, const std::string& key, uint32_t from, uint32_t to,
+                uint64_t incarnation, uint64_t seq, const std::string& payload) {
   std::string data = cluster;
   data.push_back('\0');
   PutU32(&data, from);
+  PutU32(&data, to);
   PutU64(&data, incarnation);
   PutU64(&data, seq);
   data += payload;
@@ -53,13 +54,14 @@ std::string Mac(const std::string& cluster, const std::string& key, uint32_t fro
 
 }  // namespace
 
-std::string EncodeFrame(const std::string& cluster, const std::string& key, uint32_t from, uint64_t incarnation,
-                        uint64_t seq, const std::string& payload) {
+std::string EncodeFrame(const std::string& cluster, const std::string& key, uint32_t from, uint32_t to,
+                        uint64_t incarnation, uint64_t seq, const std::string& payload) {
   std::string body;
   PutU32(&body, from);
+  PutU32(&body, to);
   PutU64(&body, incarnation);
   PutU64(&body, seq);
-  body += Mac(cluster, key, from, incarnation, seq, payload);
+  body += Mac(cluster, key, from, to, incarnation, seq, payload);
   body += payload;
   std::string frame;
   PutU32(&frame, static_cast<uint32_t>(body.size()));
@@ -111,6 +113,12 @@ void PeerTransport::Connect(Outbound& o, uint64_t now_ms) {
   }
   int one = 1;
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  // From our own ring address: the peer accepts connections by address.
+  sockaddr_storage local;
+  socklen_t local_len = 0;
+  if (ToSockaddr(options_.bind_addr, 0, &local, &local_len) && local.ss_family == sa.ss_family) {
+    (void)::bind(fd, reinterpret_cast<sockaddr*>(&local), local_len);
+  }
   if (::connect(fd, reinterpret_cast<sockaddr*>(&sa), len) != 0 && errno != EINPROGRESS) {
     ::close(fd);
     o.next_attempt_ms = now_ms + options_.reconnect_ms;
@@ -133,7 +141,7 @@ void PeerTransport::Send(uint32_t to, std::string payload, uint64_t now_ms) {
   auto it = out_.find(to);
   if (it == out_.end()) return;
   Outbound& o = it->second;
-  std::string frame = EncodeFrame(options_.cluster_name, options_.authkey, options_.self, options_.incarnation,
+  std::string frame = EncodeFrame(options_.cluster_name, options_.authkey, options_.self, to, options_.incarnation,
                                   ++seq_, payload);
   if (o.buffer.size() + frame.size() > options_.max_queued_bytes) {
     ++counters_.dropped_queue_full;
@@ -175,9 +183,33 @@ std::vector<Received> PeerTransport::Process(const std::vector<pollfd>& fds, uin
   size_t i = 0;
   if (i < fds.size() && (fds[i].revents & POLLIN)) {
     for (;;) {
-      int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      sockaddr_storage sa;
+      socklen_t len = sizeof(sa);
+      int fd = ::accept4(listen_fd_, reinterpret_cast<sockaddr*>(&sa), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
       if (fd < 0) break;
-      in_.push_back({fd, {}});
+      // Only the configured peers' addresses; a peer's newer connection
+      // replaces its older one (a rebooted peer leaves the old one open).
+      char host[INET6_ADDRSTRLEN] = {0};
+      if (sa.ss_family == AF_INET) {
+        inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(&sa)->sin_addr, host, sizeof(host));
+      } else if (sa.ss_family == AF_INET6) {
+        inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6*>(&sa)->sin6_addr, host, sizeof(host));
+      }
+      bool known = false;
+      for (const auto& p : options_.peers) known = known || p.addr == host;
+      if (!known) {
+        ::close(fd);
+        ++counters_.dropped_malformed;
+        continue;
+      }
+      for (auto& old : in_) {
+        if (old.addr == host && old.fd >= 0) {
+          ::close(old.fd);
+          old.fd = -1;
+          old.buffer.clear();
+        }
+      }
+      in_.push_back({fd, {}, host});
     }
   }
   ++i;
@@ -261,18 +293,30 @@ void PeerTransport::ReadFrom(Inbound& in, std::vector<Received>* out) {
 
 bool PeerTransport::Accept(const std::string& body, std::vector<Received>* out) {
   uint32_t from = static_cast<uint32_t>(GetU(body, 0, 4));
-  uint64_t incarnation = GetU(body, 4, 8);
-  uint64_t seq = GetU(body, 12, 8);
-  std::string mac = body.substr(20, kMacLen);
+  uint32_t to = static_cast<uint32_t>(GetU(body, 4, 4));
+  uint64_t incarnation = GetU(body, 8, 8);
+  uint64_t seq = GetU(body, 16, 8);
+  std::string mac = body.substr(24, kMacLen);
   std::string payload = body.substr(kHeaderLen);
   if (!out_.count(from)) {
     ++counters_.dropped_malformed;
     return false;
   }
-  std::string want = Mac(options_.cluster_name, options_.authkey, from, incarnation, seq, payload);
+  std::string want = Mac(options_.cluster_name, options_.authkey, from, to, incarnation, seq, payload);
   if (CRYPTO_memcmp(want.data(), mac.data(), kMacLen) != 0) {
     ++counters_.dropped_bad_mac;
     return false;
+  }
+  if (to != options_.self) {  // authentic, but meant for another node
+    ++counters_.dropped_replayed;
+    return false;
+  }
+  if (options_.live_incarnation) {
+    auto live = options_.live_incarnation(from);
+    if (!live || *live != incarnation) {
+      ++counters_.dropped_replayed;
+      return true;  // authentic but not from the sender's live process: drop it, keep the stream
+    }
   }
   Last& last = last_[from];
   if (incarnation < last.incarnation || (incarnation == last.incarnation && seq <= last.seq)) {

@@ -14,9 +14,11 @@
 //
 // Invariants:
 //  1. A frame is delivered only if its MAC verifies, its sender is a
-//     configured peer, and (incarnation, seq) is newer than the last frame
-//     accepted from that sender.
+//     configured peer, it is addressed to this node, and (incarnation, seq)
+//     is newer than the last frame accepted from that sender.
 //  2. Frames from one sender and incarnation are delivered in send order.
+//  3. Connections are accepted from the configured peers' addresses only,
+//     one per address (the newest).
 // Thread-safety: none; the loop owns it.
 #pragma once
 
@@ -24,6 +26,8 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
+#include <optional>
 #include <map>
 #include <memory>
 #include <string>
@@ -50,6 +54,11 @@ struct TransportOptions {
   size_t max_queued_bytes = 16 << 20;
   size_t max_frame_bytes = 64 << 20;
   uint64_t reconnect_ms = 100;
+  // The sender's live incarnation as the membership knows it; frames of any
+  // other incarnation are dropped (a frame recorded from an earlier life of
+  // the sender, replayed after this node restarted, is refused). Unset: only
+  // the newest-seen rule applies (tests).
+  std::function<std::optional<uint64_t>(uint32_t)> live_incarnation;
 };
 
 struct Received {
@@ -65,9 +74,10 @@ struct TransportCounters {
 };
 
 // Frame wire form, exposed for tests: u32 length (big endian) then
-// from u32, incarnation u64, seq u64, mac[32], payload.
-std::string EncodeFrame(const std::string& cluster, const std::string& key, uint32_t from, uint64_t incarnation,
-                        uint64_t seq, const std::string& payload);
+// from u32, to u32, incarnation u64, seq u64, mac[32], payload. The MAC
+// covers the destination too: a frame is good for one receiver only.
+std::string EncodeFrame(const std::string& cluster, const std::string& key, uint32_t from, uint32_t to,
+                        uint64_t incarnation, uint64_t seq, const std::string& payload);
 
 class PeerTransport {
  public:
@@ -95,6 +105,7 @@ class PeerTransport {
   struct Inbound {
     int fd = -1;
     std::string buffer;
+    std::string addr;  // the peer's address
   };
   struct Last {
     uint64_t incarnation = 0;
