@@ -24,6 +24,7 @@ std::string BaseName(const std::string& path) {
 
 constexpr char kUsage[] =
     "usage: crm status                  the cluster as crm_mon -1 -r shows it\n"
+    "       crm cluster status          membership, ring id, links and votes\n"
     "       crm configure show | COMMAND ...   the configuration, in crm shell syntax\n"
     "       crm resource start|stop|move|ban|clear|cleanup|status ...\n"
     "       crm node standby|online [NODE]\n"
@@ -31,7 +32,6 @@ constexpr char kUsage[] =
     "                                   fence NODE through baton-fenced (default reboot)\n"
     "       crm node clearstate NODE    assert that NODE is down (as stonith_admin --confirm)\n"
     "       crm history fencing [NODE]  the fencer's history\n"
-    "       crm cluster status          the same, with membership, links and votes\n"
     "       crm simulate [options]      run the scheduler on a CIB (as crm_simulate)\n"
     "       crm resource op RSC ACTION --agent ocf:PROVIDER:TYPE [--param k=v]...\n"
     "           [--meta k=v]... [--node NAME] [--interval MS] [--timeout MS]\n"
