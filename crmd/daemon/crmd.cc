@@ -137,6 +137,9 @@ std::string BesideBinary(const std::string& relative, const std::string& install
   return installed;
 }
 
+// OpResult.action of an operation that started and has no result yet.
+constexpr int kPendingAction = -2;
+
 int64_t WallSeconds() {
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
@@ -771,7 +774,11 @@ void Daemon::HandlePeer(uint32_t from, const std::string& payload, uint64_t now)
         ++dropped_;
         return;
       }
-      controller_->OnOpResult(m.result().graph(), m.result().action(), FromProto(m.result()));
+      if (m.result().action() == kPendingAction) {
+        controller_->OnPending(FromProto(m.result()));
+      } else {
+        controller_->OnOpResult(m.result().graph(), m.result().action(), FromProto(m.result()));
+      }
       return;
     case crmd::PeerMessage::kHistoryQuery: {
       crmd::PeerMessage reply;
@@ -897,6 +904,19 @@ void Daemon::RunLocal(uint64_t graph, const transition::GraphAction& a, uint64_t
     return;
   }
   exec_ctx_[*call] = {graph, a.id, a.target_rc, a.op_digest, a.rsc_class, a.provider, a.type, a.rsc, a.interval_ms};
+  if (a.interval_ms == 0) {
+    // In flight: every node (and a DC that takes over meanwhile) sees it
+    // pending until the result replaces it.
+    r.call_id = *call;
+    r.op_status = -1;
+    own_.Record(r);
+    controller_->OnPending(r);
+    crmd::PeerMessage m;
+    ToProto(r, m.mutable_result());
+    m.mutable_result()->set_graph(graph);
+    m.mutable_result()->set_action(kPendingAction);
+    Broadcast(m, now);
+  }
 }
 
 void Daemon::PumpExecutor(uint64_t now) {

@@ -126,11 +126,22 @@ void Controller::OnOpResult(uint64_t graph, int action, const OpResultRecord& r)
     engine_.OnResult(action, ok);
     deadlines_.erase(action);
     if (!ok) dirty_ = true;
-  } else if (failure) {
-    if (engine_.active()) engine_.Abort(absl::StrCat(r.rsc, " ", r.task, " failed on ", r.node));
+  } else if (failure || r.interval_ms == 0) {
+    // Not an answer to this graph: a failure, or a change this DC did not
+    // ask for (an older DC's action finishing) — the state it scheduled from
+    // is gone either way.
+    if (engine_.active()) {
+      engine_.Abort(absl::StrCat(r.rsc, " ", r.task, failure ? " failed" : " done (not in this transition)", " on ",
+                                 r.node));
+    }
     dirty_ = true;
   }
   if (failure) Failure(r);
+}
+
+void Controller::OnPending(const OpResultRecord& r) {
+  table_.Record(r);
+  if (is_dc()) dirty_ = true;
 }
 
 void Controller::OnHistory(const std::string& node, const std::vector<OpResultRecord>& records) {

@@ -69,6 +69,9 @@ class Controller {
   void OnView(const std::set<std::string>& members, const std::string& dc, bool quorate, int64_t now_ms);
   void OnConfig(const cib::Cib& configured);
   void OnOpResult(uint64_t graph, int action, const OpResultRecord& r);
+  // An operation a node's executor has started (op_status -1): the status
+  // shows it in flight, so a new DC does not act as if nothing ran there.
+  void OnPending(const OpResultRecord& r);
   void OnHistory(const std::string& node, const std::vector<OpResultRecord>& records);
   void OnFenceResult(uint64_t graph, int action, const std::string& target, bool ok);
   // Broadcast by the DC after a fencing succeeded (and by crm node clearstate).

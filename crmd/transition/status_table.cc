@@ -25,6 +25,10 @@ void StatusTable::Record(const OpResultRecord& r) {
     ops.erase(absl::StrCat(r.rsc, "_monitor_", r.interval_ms));
     return;
   }
+  if (r.op_status == -1) {  // in flight (Pacemaker's record-pending): the result replaces it
+    ops[base] = r;
+    return;
+  }
   if (Failed(r)) ops[absl::StrCat(r.rsc, "_last_failure_0")] = r;
   if (!Failed(r) || r.interval_ms == 0) ops[base] = r;
   // A stop ends every recurring monitor of the resource there.
@@ -66,6 +70,7 @@ bool StatusTable::AnyActive(const std::string& node) const {
     auto last = ops.find(rsc + "_last_0");
     if (last == ops.end()) continue;
     const OpResultRecord& r = last->second;
+    if (r.op_status == -1) return true;  // something is being done to it there
     if (r.task == "stop" && r.op_status == 0 && r.rc == 0) continue;
     if (r.task == "monitor" && r.rc == 7) continue;
     if ((r.task == "start" || r.task == "promote" || r.task == "demote" || r.task == "monitor" ||

@@ -26,7 +26,7 @@ struct OpResultRecord {
   int64_t interval_ms = 0;
   int call_id = 0;
   int rc = 0;
-  int op_status = 0;  // executor::ExecStatus
+  int op_status = 0;  // executor::ExecStatus; -1: still running (pending)
   int target_rc = 0;  // what the graph expected (7 for a probe of a stopped resource)
   std::string exit_reason;
   int64_t last_rc_change_s = 0;  // wall clock
