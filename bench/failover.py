@@ -11,7 +11,7 @@ Profiles: default (what `testbed up` writes: token 500, heartbeat_interval 100)
 and fast (token 200, heartbeat_interval 50, written into the testbed's
 cluster.conf files before `testbed start`).
 
-usage: failover.py [--drills N] [--profiles default,fast] [--commits N]
+usage: failover.py [--drills N] [--profiles default,fast] [--commits N] [--timeline]
 Prints figures; never fails on time (exit 1 only when the testbed cannot be built).
 """
 import argparse
@@ -192,20 +192,48 @@ class Bed:
         self.tb("down", self.name, timeout=120)
 
 
-def drill(bed, k):
+def print_timeline(bed, mark, victim):
+    """The survivors' crmd log lines of the first 2 s after the power-off, at ms offsets."""
+    try:
+        t0 = float(open(mark).read())
+    except (OSError, ValueError):
+        return
+    lines = []
+    for i in range(1, NODES + 1):
+        if f"n{i}" == victim:
+            continue
+        try:
+            with open(os.path.join(bed.node_dir(i), "baton-crmd.log"), errors="replace") as f:
+                for line in f:
+                    m = re.match(r"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)\.(\d{3}) baton-crmd: (.*)", line)
+                    if not m:
+                        continue
+                    t = time.mktime(time.strptime(m.group(1), "%Y-%m-%d %H:%M:%S")) + int(m.group(2)) / 1000
+                    if 0 <= t - t0 < 2:
+                        lines.append((t - t0, f"n{i}", m.group(3)))
+        except OSError:
+            pass
+    for dt, node, text in sorted(lines):
+        print(f"      +{dt * 1000:6.0f} ms {node}: {text[:110]}")
+
+
+def drill(bed, k, timeline=False):
     holder = wait_for(bed.vip_home, 30)
     if not holder:
         return {"drill": k, "victim": "?", "to": "-", "ms": None, "failover": False, "fenced": False,
                 "note": "no VIP holder"}
     h = int(holder[1:])
     before = bed.fenced_count(holder)
+    mark = os.path.join(bed.dir, "fault-time")
     r = run(["ip", "netns", "exec", f"{bed.name}-client", "python3", PROBE, VIP, 7000,
-             f"{TB} power {bed.name} {h} off >/dev/null", 5, 1, 30], timeout=90)
+             f"date +%s.%N > {mark}; {TB} power {bed.name} {h} off >/dev/null", 5, 1, 30], timeout=90)
     out = (r.stdout + r.stderr).strip()
     m = re.search(r"failover_ms=(\d+) from=(\S+) to=(\S+)", out)
     res = {"drill": k, "victim": holder, "to": m.group(3) if m else "-", "ms": int(m.group(1)) if m else None,
            "failover": bool(m and m.group(3) != holder), "note": "" if m else out[-60:]}
     res["fenced"] = bool(wait_for(lambda: bed.fenced_count(holder) > before, 30))
+    if timeline:
+        print_timeline(bed, mark, holder)
     # The fencing's reboot powers the node on; if it is still off, do it.
     if not wait_for(lambda: bed.powered_on(h), 10):
         bed.tb("power", bed.name, h, "on")
@@ -251,6 +279,7 @@ def main():
     ap.add_argument("--drills", type=int, default=20)
     ap.add_argument("--profiles", default="default,fast")
     ap.add_argument("--commits", type=int, default=50)
+    ap.add_argument("--timeline", action="store_true", help="print the survivors' log lines after each power-off")
     a = ap.parse_args()
     if os.geteuid() != 0:
         print("skipped: needs root (network namespaces)")
@@ -274,7 +303,7 @@ def main():
             print(f"{'drill':>5} {'victim':>6} {'to':>4} {'outage_ms':>9} {'failover':>8} {'fenced':>6}  note")
             rows = []
             for k in range(1, a.drills + 1):
-                res = drill(bed, k)
+                res = drill(bed, k, a.timeline)
                 rows.append(res)
                 print(f"{k:>5} {res['victim']:>6} {res['to']:>4} {str(res['ms'] if res['ms'] is not None else '-'):>9} "
                       f"{'yes' if res['failover'] else 'NO':>8} {'yes' if res['fenced'] else 'NO':>6}  {res['note']}",

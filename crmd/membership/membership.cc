@@ -166,10 +166,21 @@ void Membership::MaybeInstall(uint64_t now_ms) {
 }
 
 std::optional<Heartbeat> Membership::Tick(uint64_t now_ms) {
+  const std::set<NodeId> proposal_before = proposal_;
+  const uint64_t proposal_seq_before = proposal_seq_;
+  const View view_before = view_;
   UpdateProposal(now_ms);
   MaybeInstall(now_ms);
-  if (now_ms < next_send_ms_) return std::nullopt;
+  // A new proposal or view goes out at once rather than at the next
+  // interval: agreement takes a round of heartbeats, and every round waited
+  // for is added to the failover. At most one early send per quarter interval.
+  announce_ = announce_ || proposal_ != proposal_before || proposal_seq_ != proposal_seq_before ||
+              !(view_ == view_before);
+  bool early = announce_ && now_ms >= last_send_ms_ + std::max<uint64_t>(1, options_.heartbeat_interval_ms / 4);
+  if (now_ms < next_send_ms_ && !early) return std::nullopt;
   next_send_ms_ = now_ms + options_.heartbeat_interval_ms;
+  last_send_ms_ = now_ms;
+  announce_ = false;
   Heartbeat hb;
   hb.sender = options_.self;
   hb.incarnation = incarnation_;

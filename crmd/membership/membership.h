@@ -123,6 +123,8 @@ class Membership {
   uint64_t incarnation_;
   uint64_t seq_ = 0;
   uint64_t next_send_ms_ = 0;
+  uint64_t last_send_ms_ = 0;
+  bool announce_ = false;  // a new proposal or view not sent yet
   std::map<NodeId, Peer> peers_;
   std::set<NodeId> proposal_;
   uint64_t proposal_seq_ = 0;

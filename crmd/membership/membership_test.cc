@@ -17,7 +17,7 @@ namespace {
 // Nodes 1..n, links 0..links-1; heard[a][b][l]: a hears b on link l.
 class Cluster {
  public:
-  Cluster(int n, uint32_t links) : links_(links) {
+  Cluster(int n, uint32_t links, uint64_t heartbeat_ms = 100) : links_(links), heartbeat_ms_(heartbeat_ms) {
     for (int i = 1; i <= n; ++i) ids_.push_back(static_cast<NodeId>(i));
     for (NodeId a : ids_) {
       for (NodeId b : ids_) hears_[a][b].assign(links, true);
@@ -30,6 +30,7 @@ class Cluster {
     o.self = n;
     o.nodes = ids_;
     o.links = links_;
+    o.heartbeat_interval_ms = heartbeat_ms_;
     nodes_[n] = std::make_unique<Membership>(o, ++incarnation_, disk_[n], now_);
     up_[n] = true;
   }
@@ -77,6 +78,7 @@ class Cluster {
 
  private:
   uint32_t links_;
+  uint64_t heartbeat_ms_;
   std::vector<NodeId> ids_;
   std::map<NodeId, std::map<NodeId, std::vector<bool>>> hears_;
   std::map<NodeId, std::unique_ptr<Membership>> nodes_;
@@ -104,6 +106,22 @@ TEST(Membership, PowerOffIsNoticedWithinTokenPlusAHeartbeat) {
   ASSERT_TRUE(t.has_value());
   EXPECT_LE(*t, 500u + 100u + 20u);  // token + heartbeat interval + step
   EXPECT_GE(*t, 400u);               // not before the token expired
+}
+
+// Agreement on the smaller view does not wait for the next scheduled
+// heartbeat: a changed proposal goes out at once (at most one early send per
+// quarter interval). With a heartbeat as long as 200 ms, at every phase of
+// the power-off, the view follows the token within a quarter interval.
+TEST(Membership, NewProposalIsAnnouncedWithoutWaitingForTheInterval) {
+  for (uint64_t phase = 0; phase < 200; phase += 10) {
+    Cluster c(3, 2, /*heartbeat_ms=*/200);
+    ASSERT_TRUE(c.TimeToView({1, 2, 3}, 3000));
+    c.Run(400 + phase);
+    c.PowerOff(3);
+    auto t = c.TimeToView({1, 2}, 3000);
+    ASSERT_TRUE(t.has_value()) << "phase " << phase;
+    EXPECT_LE(*t, 500u + 50u + 20u) << "phase " << phase;  // token + quarter interval + steps
+  }
 }
 
 TEST(Membership, LosingOneOfTwoLinksChangesNothing) {
