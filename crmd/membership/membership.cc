@@ -134,6 +134,7 @@ void Membership::UpdateProposal(uint64_t now_ms) {
   std::set<NodeId> cand = Candidate(now_ms);
   if (cand != proposal_) {
     proposal_ = cand;
+    announce_ = true;
     if (cand == view_.members) {
       proposal_seq_ = view_.ring.seq;
     } else {
@@ -146,7 +147,10 @@ void Membership::UpdateProposal(uint64_t now_ms) {
   for (NodeId m : proposal_) {
     if (m == options_.self) continue;
     const Heartbeat& hb = peers_.at(m).last;
-    if (hb.proposal == proposal_ && hb.proposal_seq > proposal_seq_) proposal_seq_ = hb.proposal_seq;
+    if (hb.proposal == proposal_ && hb.proposal_seq > proposal_seq_) {
+      proposal_seq_ = hb.proposal_seq;
+      announce_ = true;
+    }
   }
 }
 
@@ -163,19 +167,15 @@ void Membership::MaybeInstall(uint64_t now_ms) {
   if (next == view_) return;
   view_ = next;
   ++view_changes_;
+  announce_ = true;
 }
 
 std::optional<Heartbeat> Membership::Tick(uint64_t now_ms) {
-  const std::set<NodeId> proposal_before = proposal_;
-  const uint64_t proposal_seq_before = proposal_seq_;
-  const View view_before = view_;
   UpdateProposal(now_ms);
   MaybeInstall(now_ms);
   // A new proposal or view goes out at once rather than at the next
   // interval: agreement takes a round of heartbeats, and every round waited
   // for is added to the failover. At most one early send per quarter interval.
-  announce_ = announce_ || proposal_ != proposal_before || proposal_seq_ != proposal_seq_before ||
-              !(view_ == view_before);
   bool early = announce_ && now_ms >= last_send_ms_ + std::max<uint64_t>(1, options_.heartbeat_interval_ms / 4);
   if (now_ms < next_send_ms_ && !early) return std::nullopt;
   next_send_ms_ = now_ms + options_.heartbeat_interval_ms;
