@@ -2,7 +2,7 @@
 """Failover drills on the netns testbed (root), plus CIB commit latency and idle RSS.
 
 Each drill powers off the node holding the floating IP while
-/work/shared/bench/vip_probe.py probes the IP from the client namespace
+bench/vip_probe.py probes the IP from the client namespace
 (a responder on port 7000 on every node answers with the node's name), then
 waits until the node is back (the fencing's reboot powers it on; otherwise
 `testbed power NAME I on`) and Online everywhere.
@@ -27,7 +27,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TB = os.path.join(REPO, "tests", "testbed", "testbed")
 BIN = os.environ.get("BATON_BIN_DIR", os.path.join(REPO, "build", "bin"))
 RUN = os.environ.get("BATON_TESTBED_RUN", "/run/baton-testbed")
-PROBE = os.environ.get("VIP_PROBE", os.path.join(os.path.dirname(REPO), "shared", "bench", "vip_probe.py"))
+PROBE = os.environ.get("VIP_PROBE", os.path.join(REPO, "bench", "vip_probe.py"))
 VIP = "198.18.0.100"
 NODES = 3
 

@@ -49,7 +49,7 @@ holder=$($tb crm "$name" 1 status | sed -n 's/.*vip.*Started n\([0-9]*\).*/\1/p'
 survivor=$((holder % 3 + 1))
 echo
 echo "== powering off n$holder (it holds $vip); the client probes $vip:7000 every 5 ms"
-ip netns exec "$name-client" python3 ../shared/bench/vip_probe.py $vip 7000 \
+ip netns exec "$name-client" python3 bench/vip_probe.py $vip 7000 \
   "$tb power $name $holder off >/dev/null" 5 1 30
 echo
 echo "== crm status on n$survivor afterwards"

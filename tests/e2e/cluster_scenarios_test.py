@@ -33,7 +33,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 TB = os.path.join(REPO, "tests", "testbed", "testbed")
 BIN = os.environ.get("BATON_BIN_DIR", os.path.join(REPO, "build", "bin"))
 RUN = os.environ.get("BATON_TESTBED_RUN", "/run/baton-testbed")
-PROBE = os.environ.get("VIP_PROBE", os.path.join(os.path.dirname(REPO), "shared", "bench", "vip_probe.py"))
+PROBE = os.environ.get("VIP_PROBE", os.path.join(REPO, "bench", "vip_probe.py"))
 VIP = "198.18.0.100"
 LOGDIR = "/tmp/scenario-logs"
 
