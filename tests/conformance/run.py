@@ -7,6 +7,11 @@ Two comparisons per test: the Transition Summary section, and the whole
 summary. Prints pass counts per tier. With --check FILE, fails when a test
 listed in FILE (one name per line) no longer passes its Transition Summary;
 with --update FILE, writes the currently passing tests there.
+
+The corpus is --corpus, else $BATON_PCMK_CORPUS, else
+../shared/conformance/pacemaker-2.1.5 beside the repository (a clone may not
+have it). When it is missing the run fails, or with --skip-if-missing prints
+where it looked and exits 77 (ctest's SKIP_RETURN_CODE).
 """
 import argparse
 import concurrent.futures
@@ -50,12 +55,29 @@ def run_one(crm, corpus, name):
     return name, ts_exp is not None and ts_exp == ts_act, expected == actual, crashed
 
 
+SKIPPED = 77
+
+
+def find_corpus(explicit, root):
+    """(path, where it came from). An explicit or environment path is used as
+    given, even when it does not exist: it never falls back to the default."""
+    if explicit:
+        return explicit, "--corpus"
+    env = os.environ.get("BATON_PCMK_CORPUS")
+    if env is not None:
+        return env, "$BATON_PCMK_CORPUS"
+    return os.path.normpath(os.path.join(root, "..", "shared", "conformance", "pacemaker-2.1.5")), "default"
+
+
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     root = os.path.dirname(os.path.dirname(here))
     ap = argparse.ArgumentParser()
     ap.add_argument("--crm", default=os.path.join(root, "build", "bin", "crm"))
-    ap.add_argument("--corpus", default=os.path.join(root, "..", "shared", "conformance", "pacemaker-2.1.5"))
+    ap.add_argument("--corpus", help="Pacemaker's scheduler corpus (default: $BATON_PCMK_CORPUS, "
+                    "else ../shared/conformance/pacemaker-2.1.5 beside the repository)")
+    ap.add_argument("--skip-if-missing", action="store_true",
+                    help=f"exit {SKIPPED} (skipped) instead of failing when the corpus is absent")
     ap.add_argument("--check", help="fail if a test listed here stops passing")
     ap.add_argument("--update", help="write the passing tests here")
     ap.add_argument("--failures", action="store_true", help="list failing tests")
@@ -64,6 +86,11 @@ def main():
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     ap.add_argument("names", nargs="*")
     args = ap.parse_args()
+    args.corpus, source = find_corpus(args.corpus, root)
+    if not args.corpus or not os.path.isfile(os.path.join(args.corpus, "tests.tsv")):
+        print(f"Pacemaker scheduler corpus not found: no tests.tsv in {args.corpus!r} ({source}); "
+              "set BATON_PCMK_CORPUS to a pacemaker-2.1.5 corpus directory")
+        return SKIPPED if args.skip_if_missing else 1
 
     tests = []
     with open(os.path.join(args.corpus, "tests.tsv")) as f:
