@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Scheduler benchmark: baton's `crm simulate -R` against Pacemaker's
-`crm_simulate -R` on synthetic CIBs from ../shared/bench/gencib.py.
+`crm_simulate -R` on synthetic CIBs from bench/gencib.py (--gencib takes another generator with
+the same command line: NODES RESOURCES [SEED] [--running]).
 
 For each size (NODES x RESOURCES) and scenario (initial placement; recovery
 after node1 fails, gencib --running) it prints the median wall time of
@@ -63,7 +64,7 @@ def main():
     ap.add_argument("--pcmk-max", type=int, default=2000, help="largest resource count to run crm_simulate on")
     ap.add_argument("--pcmk-timeout", type=float, default=900)
     ap.add_argument("--crm", default=os.path.join(ROOT, "build", "bin", "crm"))
-    ap.add_argument("--gencib", default=os.path.join(ROOT, "..", "shared", "bench", "gencib.py"))
+    ap.add_argument("--gencib", default=os.path.join(HERE, "gencib.py"))
     args = ap.parse_args()
     have_pcmk = subprocess.run(["which", "crm_simulate"], capture_output=True).returncode == 0
 
