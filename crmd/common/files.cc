@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
 #include <netinet/in.h>
 #include <unistd.h>
 
@@ -11,6 +12,27 @@
 #include "absl/strings/str_cat.h"
 
 namespace baton::common {
+
+std::set<std::string> LocalAddresses() {
+  std::set<std::string> out;
+  struct ifaddrs* ifs = nullptr;
+  if (getifaddrs(&ifs) != 0) return out;
+  for (struct ifaddrs* i = ifs; i; i = i->ifa_next) {
+    if (!i->ifa_addr) continue;
+    char buf[INET6_ADDRSTRLEN] = {0};
+    if (i->ifa_addr->sa_family == AF_INET) {
+      inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(i->ifa_addr)->sin_addr, buf, sizeof(buf));
+    } else if (i->ifa_addr->sa_family == AF_INET6) {
+      inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6*>(i->ifa_addr)->sin6_addr, buf, sizeof(buf));
+    } else {
+      continue;
+    }
+    out.insert(buf);
+  }
+  freeifaddrs(ifs);
+  return out;
+}
+
 
 absl::Status WriteFileDurably(const std::string& path, const std::string& text, int mode) {
   std::string tmp = path + ".tmp";

@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 
 #include <cstdint>
+#include <set>
 #include <string>
 
 #include "absl/status/status.h"
@@ -14,6 +15,9 @@ namespace baton::common {
 // new contents: a temporary file beside it, fsync, rename. Names the path
 // in its error.
 absl::Status WriteFileDurably(const std::string& path, const std::string& text, int mode = 0600);
+
+// Every IPv4 and IPv6 address of this machine's (network namespace's) interfaces.
+std::set<std::string> LocalAddresses();
 
 // An IPv4 or IPv6 address and port as a sockaddr; false if `addr` is neither.
 bool ToSockaddr(const std::string& addr, uint16_t port, sockaddr_storage* out, socklen_t* len);

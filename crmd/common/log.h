@@ -1,0 +1,18 @@
+// One line of a daemon's log on stderr. Under systemd (stderr connected to
+// the journal, $JOURNAL_STREAM set) each line starts with its syslog
+// priority, "<3>" for lines that begin "ERROR", "<4>" for "WARNING", "<5>"
+// for "notice", "<6>" otherwise, so `journalctl -p warning` finds them.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace baton::common {
+
+// The syslog priority (0..7) of a log line by its first word.
+int LogPriority(std::string_view text);
+
+// "<N>" when stderr goes to the journal, else "".
+std::string JournalPrefix(std::string_view text);
+
+}  // namespace baton::common
