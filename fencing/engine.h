@@ -107,6 +107,8 @@ struct EngineOptions {
 // Thread-safety: none; one thread drives the engine (the daemon holds a mutex).
 class FenceEngine {
  public:
+  // The cluster's nodelist changed: name -> node id (nodeid= for agents).
+  void SetNodeIds(std::map<std::string, uint32_t> ids) { options_.node_ids = std::move(ids); }
   explicit FenceEngine(EngineOptions options);
 
   // Devices and topology. Registering an existing id replaces it.

@@ -6,11 +6,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <iostream>
 #include <random>
 
 #include "absl/strings/str_cat.h"
+#include "crmd/common/access.h"
+#include "crmd/common/files.h"
+#include "crmd/common/log.h"
 #include "crmd/config/auth_key.h"
 #include "fencing/devices_file.h"
 
@@ -23,7 +28,19 @@ constexpr int64_t kPumpIntervalMs = 10;
 constexpr int64_t kMetadataTimeoutMs = 10000;
 constexpr int64_t kPeerQueryTimeoutMs = 5000;
 
-void Log(const std::string& line) { std::cerr << "baton-fenced: " << line << std::endl; }
+// As baton-crmd's lines: the time to the millisecond (crm report picks lines
+// by it), and the syslog priority first under systemd.
+void Log(const std::string& line) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  struct tm tm;
+  localtime_r(&ts.tv_sec, &tm);
+  char when[32];
+  strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+  char ms[24];
+  std::snprintf(ms, sizeof(ms), ".%03ld", ts.tv_nsec / 1000000);
+  std::cerr << common::JournalPrefix(line) << when << ms << " baton-fenced: " << line << std::endl;
+}
 
 bool ValidAgentName(const std::string& a) {
   if (a.rfind("fence_", 0) != 0 || a.size() > 64) return false;
@@ -56,7 +73,17 @@ absl::StatusOr<std::unique_ptr<Fenced>> Fenced::Create(const FencedOptions& o) {
                              : o.authkey_path;
   auto key = config::ReadAuthKey(key_path);
   if (!key.ok()) return key.status();
+  // As baton-crmd: the node one of whose ring addresses is local, else the
+  // node named as the short host name.
   std::string self = o.node_name;
+  if (self.empty()) {
+    std::set<std::string> local = common::LocalAddresses();
+    for (const auto& n : config->nodes) {
+      for (const auto& a : n.ring_addrs) {
+        if (local.count(a)) self = n.name;
+      }
+    }
+  }
   if (self.empty()) {
     char host[256] = {};
     gethostname(host, sizeof host - 1);
@@ -99,7 +126,7 @@ Fenced::Fenced(FencedOptions options, config::ClusterConfig config, std::string 
       config_(std::move(config)),
       authkey_(std::move(authkey)),
       self_(std::move(self)),
-      auth_(authkey_),
+      auth_(authkey_, self_),
       engine_([&] {
         EngineOptions e;
         e.local_node = self_;
@@ -199,7 +226,36 @@ void Fenced::PumpLoop() {
     }
     engine_.OnTick(now);
     DispatchLocked();
+    ReloadConfigLocked(now);
   }
+}
+
+void Fenced::ReloadConfigLocked(int64_t now_ms) {
+  if (now_ms < next_config_check_ms_) return;
+  next_config_check_ms_ = now_ms + 1000;
+  struct stat st;
+  if (::stat(options_.config_path.c_str(), &st) != 0) return;
+  int64_t mtime = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+  if (config_mtime_ns_ == 0) config_mtime_ns_ = mtime;  // the file Create() read
+  if (mtime == config_mtime_ns_) return;
+  config_mtime_ns_ = mtime;
+  auto next = config::ReadClusterConfig(options_.config_path);
+  if (!next.ok()) {
+    Log(absl::StrCat("WARNING: ", options_.config_path, " changed but does not parse; keeping the nodelist: ",
+                     next.status().message()));
+    return;
+  }
+  bool listed = false;
+  std::map<std::string, uint32_t> ids;
+  for (const auto& n : next->nodes) {
+    ids[n.name] = n.nodeid;
+    listed = listed || n.name == self_;
+  }
+  if (!listed) return;  // this node was removed: baton-crmd stops the node
+  config_ = *std::move(next);
+  engine_.SetNodeIds(std::move(ids));
+  Log(absl::StrCat("nodelist reloaded from ", options_.config_path, " (config_version ", config_.config_version,
+                   ", ", config_.nodes.size(), " nodes)"));
 }
 
 FenceEvent Fenced::Fence(FenceCommand cmd, bool from_peer) {
@@ -234,11 +290,17 @@ FenceEvent Fenced::Fence(FenceCommand cmd, bool from_peer) {
 }
 
 std::optional<FenceEvent> Fenced::DelegateToPeers(const FenceCommand& cmd) {
-  int port = options_.port > 0 ? options_.port : static_cast<int>(config_.port) + 10;
-  for (const auto& n : config_.nodes) {
+  std::vector<config::NodeEntry> nodes;
+  int port = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    nodes = config_.nodes;
+    port = options_.port > 0 ? options_.port : static_cast<int>(config_.port) + 10;
+  }
+  for (const auto& n : nodes) {
     if (n.name == self_ || n.ring_addrs.empty()) continue;
     auto channel = grpc::CreateChannel(PeerAddress(n.ring_addrs[0], port), grpc::InsecureChannelCredentials());
-    PeerClient peer(channel, authkey_, self_);
+    PeerClient peer(channel, authkey_, self_, n.name);
     QueryRequest q;
     q.set_target(cmd.target);
     QueryReply qr;
@@ -311,6 +373,7 @@ FenceEvent Fenced::Confirm(const std::string& target, const std::string& client)
 
 absl::Status Fenced::Serve() {
   std::string socket = options_.socket_path.empty() ? options_.state_dir + "/fenced.sock" : options_.socket_path;
+  if (auto st = common::MakeSocketDirectory(std::filesystem::path(socket).parent_path().string()); !st.ok()) return st;
   unlink(socket.c_str());
   FencerService service(this, &auth_);
   grpc::ServerBuilder builder;
@@ -331,7 +394,11 @@ absl::Status Fenced::Serve() {
       return absl::UnavailableError(absl::StrCat("cannot listen on unix:", socket, " and ", PeerAddress(ring0, port)));
     }
   }
-  chmod(socket.c_str(), 0600);
+  // Root and the haclient group, as the crmd's control socket.
+  if (auto st = common::RestrictClusterSocket(socket); !st.ok()) {
+    server_->Shutdown();
+    return st;
+  }
   pump_ = std::thread([this] { PumpLoop(); });
   Log(absl::StrCat("node ", self_, ": serving on unix:", socket, " and ", PeerAddress(ring0, selected), ", ",
                    ListDevices().size(), " devices"));

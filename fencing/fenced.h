@@ -66,9 +66,12 @@ class Fenced : public FencerBackend {
   void PumpLoop();
   void DispatchLocked();
   std::optional<FenceEvent> DelegateToPeers(const FenceCommand& cmd);
+  // Re-reads cluster.conf when it changed (crm cluster join/remove rewrite
+  // it while running): the peers and node ids follow the new nodelist.
+  void ReloadConfigLocked(int64_t now_ms);
 
   const FencedOptions options_;
-  const config::ClusterConfig config_;
+  config::ClusterConfig config_;  // guarded by mu_ once serving (follows cluster.conf)
   const std::string authkey_;
   const std::string self_;
   std::map<std::string, std::string> agent_env_;
@@ -83,6 +86,8 @@ class Fenced : public FencerBackend {
   std::map<uint64_t, FenceEvent> results_;               // guarded by mu_: request id -> result
   std::map<uint64_t, bool> no_device_;                   // guarded by mu_
   bool stopping_ = false;                                // guarded by mu_
+  int64_t next_config_check_ms_ = 0;                     // guarded by mu_
+  int64_t config_mtime_ns_ = 0;                          // guarded by mu_
   std::thread pump_;
   std::unique_ptr<grpc::Server> server_;
 };

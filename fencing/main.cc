@@ -20,7 +20,7 @@ int main(int argc, char** argv) {
       ("config", po::value(&o.config_path)->default_value(o.config_path), "cluster configuration")
       ("authkey", po::value(&o.authkey_path), "authkey file (default: 'authkey' beside the configuration)")
       ("state-dir", po::value(&o.state_dir)->default_value(o.state_dir), "state directory (fence-history db)")
-      ("socket", po::value(&o.socket_path), "local socket (default: <state-dir>/fenced.sock)")
+      ("socket", po::value(&o.socket_path), "local socket (default: /run/baton/fenced.sock; with --state-dir, <state-dir>/fenced.sock)")
       ("node", po::value(&o.node_name), "this node's name (default: the host name)")
       ("devices", po::value(&o.devices_path), "CIB XML with stonith primitives and fencing-topology")
       ("agents-dir", po::value(&agents_dirs)->composing(), "where fence agents are found (repeatable; default /usr/sbin)")
@@ -40,6 +40,8 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (!agents_dirs.empty()) o.agents_dirs = agents_dirs;
+  // Installed (no --state-dir): the socket lives in /run/baton, where crm looks.
+  if (vm["state-dir"].defaulted() && o.socket_path.empty()) o.socket_path = "/run/baton/fenced.sock";
   umask(077);  // the local socket and the history are private to root
   // Signals are taken by a dedicated thread; every other thread blocks them.
   sigset_t stop_signals;
