@@ -40,6 +40,8 @@ std::string EncodeHeartbeat(const Heartbeat& hb, std::string_view cluster_name, 
   p.set_proposal_seq(hb.proposal_seq);
   ToProto(hb.installed, p.mutable_installed());
   p.set_ready(hb.ready);
+  p.set_receiver(hb.receiver);
+  p.set_receiver_incarnation(hb.receiver_incarnation);
   proto::Datagram d;
   d.set_version(kVersion);
   d.set_heartbeat(p.SerializeAsString());
@@ -78,6 +80,8 @@ absl::StatusOr<Heartbeat> DecodeHeartbeat(std::string_view datagram, std::string
   hb.installed.ring = {p.installed().ring().representative(), p.installed().ring().seq()};
   hb.installed.members.insert(p.installed().members().begin(), p.installed().members().end());
   hb.ready = p.ready();
+  hb.receiver = p.receiver();
+  hb.receiver_incarnation = p.receiver_incarnation();
   return hb;
 }
 

@@ -20,6 +20,8 @@ Heartbeat Sample() {
   hb.proposal_seq = 9;
   hb.installed.ring = {1, 8};
   hb.installed.members = {1, 2};
+  hb.receiver = 3;
+  hb.receiver_incarnation = 66;
   return hb;
 }
 
@@ -35,6 +37,8 @@ TEST(Codec, RoundTrip) {
   EXPECT_EQ(hb->proposal, (std::set<NodeId>{1, 2, 3}));
   EXPECT_EQ(hb->proposal_seq, 9u);
   EXPECT_EQ(hb->installed, Sample().installed);
+  EXPECT_EQ(hb->receiver, 3u);  // under the MAC: a copy is good for one receiver
+  EXPECT_EQ(hb->receiver_incarnation, 66u);
 }
 
 TEST(Codec, WrongKeyIsRefused) {

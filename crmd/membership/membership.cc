@@ -20,10 +20,27 @@ Membership::Membership(Options options, uint64_t incarnation, uint64_t persisted
   view_.ring = {options_.self, proposal_seq_};
 }
 
+void Membership::SetNodes(const std::vector<NodeId>& nodes) {
+  options_.nodes = nodes;
+  std::set<NodeId> wanted(nodes.begin(), nodes.end());
+  for (auto it = peers_.begin(); it != peers_.end();) {
+    it = wanted.contains(it->first) ? std::next(it) : peers_.erase(it);
+  }
+  for (NodeId n : nodes) {
+    if (n == options_.self || peers_.contains(n)) continue;
+    peers_[n].last_heard.assign(options_.links, 0);
+  }
+  announce_ = true;
+}
+
 void Membership::OnHeartbeat(const Heartbeat& hb, uint64_t now_ms) {
   auto it = peers_.find(hb.sender);
   if (it == peers_.end() || hb.link >= options_.links) {
     ++counters_.unknown_sender;
+    return;
+  }
+  if (hb.receiver != options_.self) {
+    ++counters_.misaddressed;
     return;
   }
   Peer& p = it->second;
@@ -32,11 +49,18 @@ void Membership::OnHeartbeat(const Heartbeat& hb, uint64_t now_ms) {
     return;
   }
   if (hb.incarnation > p.incarnation) {
-    // The peer restarted: everything it said before is void.
+    // The peer restarted (or this node did and hears it for the first
+    // time): everything it said before is void, and it must learn this
+    // node's incarnation before its heartbeats count: answer at once.
     p.incarnation = hb.incarnation;
     p.seq = 0;
     p.link_seq.assign(options_.links, 0);
     p.last = Heartbeat{};
+    announce_ = true;
+  }
+  if (hb.receiver_incarnation != incarnation_) {
+    ++counters_.unechoed;
+    return;
   }
   if (p.link_seq.size() != options_.links) p.link_seq.assign(options_.links, 0);
   // The same heartbeat arrives once per link; anything not newer than what

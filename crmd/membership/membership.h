@@ -13,6 +13,17 @@
 //     mutual reachability), so an asymmetric failure ends in disjoint views.
 //  3. Ring sequence numbers only grow on a node, across restarts too (the
 //     caller persists max_seq()).
+//  4. A heartbeat counts (for liveness, reachability, proposals and views)
+//     only at the receiver it was addressed to, in the life of it that the
+//     sender knew: each heartbeat names its receiver and echoes the
+//     receiver's incarnation as the sender last heard it, and the receiver
+//     counts it only if both are its own. A recorded heartbeat replayed to
+//     another node, or to its receiver after the receiver restarted (and
+//     forgot the sequence numbers it had seen), changes nothing. One that
+//     does not echo the receiver's incarnation only teaches it the
+//     sender's (never lowering it); the receiver then answers at once, so
+//     after a restart the peers count each other within about a quarter
+//     heartbeat interval.
 // Not thread-safe: one owner drives it.
 #pragma once
 
@@ -50,6 +61,8 @@ struct Heartbeat {
   uint64_t proposal_seq = 0;
   View installed;              // its current view
   bool ready = true;           // its crmd can be DC
+  NodeId receiver = 0;               // the one node this copy is for
+  uint64_t receiver_incarnation = 0; // the receiver's, as the sender last heard it
 };
 
 struct Options {
@@ -68,6 +81,8 @@ struct Counters {
   uint64_t stale = 0;           // replayed or reordered (old seq)
   uint64_t old_incarnation = 0;
   uint64_t unknown_sender = 0;
+  uint64_t misaddressed = 0;    // for another node (replayed to the wrong one)
+  uint64_t unechoed = 0;        // not for this life of the node (or the sender has not heard it yet)
 };
 
 class Membership {
@@ -77,13 +92,26 @@ class Membership {
   // ring ids must never repeat across restarts.
   Membership(Options options, uint64_t incarnation, uint64_t persisted_seq, uint64_t now_ms);
 
+  // The configured nodes changed (crm cluster join/remove, applied live):
+  // new ids start unheard; removed ones are forgotten, so the next Tick
+  // proposes and installs a view without them.
+  void SetNodes(const std::vector<NodeId>& nodes);
+
   // A heartbeat that passed authentication. Old or replayed ones are
   // dropped and counted.
   void OnHeartbeat(const Heartbeat& hb, uint64_t now_ms);
 
   // Advances time: expires peers, updates the proposal, may install a view.
-  // Returns the heartbeat to send on every link when one is due.
+  // Returns the heartbeat to send on every link when one is due; each peer
+  // gets its own copy, AddressedTo it.
   std::optional<Heartbeat> Tick(uint64_t now_ms);
+  Heartbeat AddressedTo(Heartbeat hb, NodeId peer) const {
+    hb.receiver = peer;
+    auto it = peers_.find(peer);
+    hb.receiver_incarnation = it == peers_.end() ? 0 : it->second.incarnation;
+    return hb;
+  }
+  uint64_t incarnation() const { return incarnation_; }
 
   const View& view() const { return view_; }
   // The incarnation of `peer` as its latest authentic heartbeat gave it;

@@ -46,7 +46,9 @@ class Cluster {
         for (uint32_t l = 0; l < links_; ++l) {
           hb->link = l;
           for (NodeId to : ids_) {
-            if (to != from && up_[to] && hears_[to][from][l]) nodes_[to]->OnHeartbeat(*hb, now_);
+            if (to != from && up_[to] && hears_[to][from][l]) {
+              nodes_[to]->OnHeartbeat(nodes_[from]->AddressedTo(*hb, to), now_);
+            }
           }
         }
       }
@@ -95,6 +97,23 @@ TEST(Membership, ThreeNodesFormOneView) {
   EXPECT_LT(*t, 500u);
   EXPECT_EQ(c.node(1).view().ring, c.node(3).view().ring);
   EXPECT_EQ(c.node(1).view().ring.representative, 1u);
+}
+
+// crm cluster remove / join applied live: a removed node leaves the view
+// without waiting for the token; an added one joins it.
+TEST(Membership, NodelistChangesApplyWithoutARestart) {
+  Cluster c(3, 1);
+  ASSERT_TRUE(c.TimeToView({1, 2, 3}, 2000));
+  c.PowerOff(3);
+  c.node(1).SetNodes({1, 2});
+  c.node(2).SetNodes({1, 2});
+  auto t = c.TimeToView({1, 2}, 2000);
+  ASSERT_TRUE(t.has_value());
+  EXPECT_LT(*t, 300u) << "a removed node is not waited for";
+  c.node(1).SetNodes({1, 2, 3});
+  c.node(2).SetNodes({1, 2, 3});
+  c.Start(3);
+  ASSERT_TRUE(c.TimeToView({1, 2, 3}, 2000).has_value());
 }
 
 TEST(Membership, PowerOffIsNoticedWithinTokenPlusAHeartbeat) {
@@ -184,6 +203,8 @@ TEST(Membership, ReplayedAndOldHeartbeatsAreDropped) {
   hb.seq = 10;
   hb.reachable = {1};
   hb.proposal = {1, 2};
+  hb.receiver = 1;
+  hb.receiver_incarnation = 1;
   m.OnHeartbeat(hb, 0);
   EXPECT_EQ(m.counters().received, 1u);
   m.OnHeartbeat(hb, 10);  // the same again: a replay
@@ -195,10 +216,62 @@ TEST(Membership, ReplayedAndOldHeartbeatsAreDropped) {
   hb.seq = 99;
   m.OnHeartbeat(hb, 30);
   EXPECT_EQ(m.counters().old_incarnation, 1u);
+  hb.incarnation = 5;
+  hb.receiver = 3;  // sent to another node
+  m.OnHeartbeat(hb, 35);
+  EXPECT_EQ(m.counters().misaddressed, 1u);
+  hb.receiver = 1;
   hb.sender = 7;  // not a configured node
   m.OnHeartbeat(hb, 40);
   EXPECT_EQ(m.counters().unknown_sender, 1u);
   EXPECT_EQ(m.counters().received, 1u);
+}
+
+// Heartbeats recorded before node 1 restarted, replayed to its new life
+// (which has forgotten their sequence numbers): they echo the old
+// incarnation, so they count for nothing; only a heartbeat that echoes the
+// new one does.
+TEST(Membership, ARestartedNodeDoesNotTakeOldHeartbeatsForNew) {
+  Options o;
+  o.self = 1;
+  o.nodes = {1, 2};
+  std::vector<Heartbeat> recorded;
+  {
+    Membership before(o, /*incarnation=*/100, 0, 0);
+    Heartbeat hb;
+    hb.sender = 2;
+    hb.incarnation = 7;
+    hb.receiver = 1;
+    hb.receiver_incarnation = 100;
+    hb.reachable = {1};
+    hb.proposal = {1, 2};
+    for (uint64_t seq = 1; seq <= 5; ++seq) {
+      hb.seq = seq;
+      recorded.push_back(hb);
+      before.OnHeartbeat(hb, seq * 10);
+    }
+    EXPECT_EQ(before.counters().received, 5u);
+  }
+  Membership after(o, /*incarnation=*/200, 0, 1000);
+  EXPECT_TRUE(after.Tick(1000).has_value());
+  for (const Heartbeat& hb : recorded) after.OnHeartbeat(hb, 1010);
+  EXPECT_EQ(after.counters().received, 0u);
+  EXPECT_EQ(after.counters().unechoed, 5u);
+  EXPECT_EQ(after.LinksUp(2, 1010), 0u);
+  // It learnt node 2's incarnation, echoes it, and answers before the interval.
+  EXPECT_EQ(after.PeerIncarnation(2), 7u);
+  auto answer = after.Tick(1030);
+  ASSERT_TRUE(answer.has_value());
+  EXPECT_EQ(after.AddressedTo(*answer, 2).receiver_incarnation, 7u);
+  for (int i = 0; i < 50; ++i) after.Tick(1040 + 10 * static_cast<uint64_t>(i));
+  EXPECT_EQ(after.view().members, std::set<NodeId>({1}));
+  // Node 2's next heartbeat echoes 200: it counts.
+  Heartbeat live = recorded.back();
+  live.seq = 6;
+  live.receiver_incarnation = 200;
+  after.OnHeartbeat(live, 1600);
+  EXPECT_EQ(after.counters().received, 1u);
+  EXPECT_EQ(after.LinksUp(2, 1600), 1u);
 }
 
 TEST(Membership, RingIdsNeverRepeatAcrossRestarts) {

@@ -156,7 +156,8 @@ class Sim {
         if (to == from || !link_up_[from][to][l] || Chance(o_.loss)) continue;
         int copies = Chance(o_.duplicate) ? 2 : 1;
         for (int c = 0; c < copies; ++c) {
-          in_flight_.push_back(Packet{now_ + Uniform(0, o_.max_delay_ms), order_++, to, hb});
+          in_flight_.push_back(
+              Packet{now_ + Uniform(0, o_.max_delay_ms), order_++, to, nodes_[from]->AddressedTo(hb, to)});
           ++result_.messages;
         }
       }
