@@ -25,7 +25,7 @@ using Names = std::span<const absl::string_view>;
 
 constexpr absl::string_view kTopSections[] = {"totem",   "nodelist", "quorum",
                                               "logging", "system",   "resources"};
-constexpr absl::string_view kTotemKeys[] = {"cluster_name", "token", "heartbeat_interval", "port"};
+constexpr absl::string_view kTotemKeys[] = {"cluster_name", "token", "heartbeat_interval", "port", "config_version"};
 constexpr absl::string_view kTotemIgnoredKeys[] = {
     "version",     "secauth",   "crypto_cipher",
     "crypto_hash", "transport", "token_retransmits_before_loss_const",
@@ -150,6 +150,8 @@ absl::Status MapTotem(const ConfSection& s, ClusterConfig& c, SourceLines& lines
     } else if (e.key == "heartbeat_interval") {
       st = SetNumber(e, "totem", "the milliseconds", c.heartbeat_interval_ms);
       lines.heartbeat = e.line;
+    } else if (e.key == "config_version") {
+      st = SetNumber(e, "totem", "the version", c.config_version);
     } else if (e.key == "port") {
       st = SetNumber(e, "totem", "the port", c.port);
       if (st.ok() && (c.port == 0 || c.port > 65535)) {
@@ -452,6 +454,66 @@ absl::StatusOr<ClusterConfig> ReadClusterConfig(const std::string& path) {
                         absl::StrCat(path, ": ", config.status().message()));
   }
   return config;
+}
+
+}  // namespace baton::config
+
+namespace baton::config {
+
+bool operator==(const NodeEntry& a, const NodeEntry& b) {
+  return a.nodeid == b.nodeid && a.name == b.name && a.ring_addrs == b.ring_addrs && a.votes == b.votes;
+}
+
+bool operator==(const ClusterConfig& a, const ClusterConfig& b) {
+  return a.cluster_name == b.cluster_name && a.token_ms == b.token_ms &&
+         a.heartbeat_interval_ms == b.heartbeat_interval_ms && a.port == b.port &&
+         a.config_version == b.config_version && a.nodes == b.nodes && a.two_node == b.two_node &&
+         a.wait_for_all == b.wait_for_all && a.last_man_standing == b.last_man_standing &&
+         a.last_man_standing_window_ms == b.last_man_standing_window_ms &&
+         a.auto_tie_breaker == b.auto_tie_breaker && a.expected_votes == b.expected_votes;
+}
+
+std::string FormatClusterConfig(const ClusterConfig& c) {
+  std::string o;
+  absl::StrAppend(&o,
+                  "# baton cluster configuration (corosync.conf syntax). Written by crm cluster\n"
+                  "# init/join/remove, which keep it identical on every node: change the\n"
+                  "# nodelist with them, not by hand.\n"
+                  "totem {\n");
+  if (!c.cluster_name.empty()) absl::StrAppend(&o, "    cluster_name: ", c.cluster_name, "\n");
+  absl::StrAppend(&o, "    # raised by every nodelist change; nodes adopt the newest\n",
+                  "    config_version: ", c.config_version, "\n",
+                  "    # a node not heard on any link for this many ms is lost\n",
+                  "    token: ", c.token_ms, "\n",
+                  "    heartbeat_interval: ", c.heartbeat_interval_ms, "\n",
+                  "    # UDP heartbeats (ringN on port+N), TCP between crmds; fencers on port+10\n",
+                  "    port: ", c.port, "\n", "}\n\nnodelist {\n");
+  for (const auto& n : c.nodes) {
+    absl::StrAppend(&o, "    node {\n        nodeid: ", n.nodeid, "\n        name: ", n.name, "\n");
+    for (size_t i = 0; i < n.ring_addrs.size(); ++i) {
+      absl::StrAppend(&o, "        ring", i, "_addr: ", n.ring_addrs[i], "\n");
+    }
+    if (n.votes != 1) absl::StrAppend(&o, "        quorum_votes: ", n.votes, "\n");
+    absl::StrAppend(&o, "    }\n");
+  }
+  absl::StrAppend(&o, "}\n\nquorum {\n    provider: corosync_votequorum\n");
+  if (c.two_node) absl::StrAppend(&o, "    # two nodes: one survivor keeps quorum; fencing decides a split\n    two_node: 1\n");
+  if (c.wait_for_all) absl::StrAppend(&o, "    wait_for_all: ", *c.wait_for_all ? 1 : 0, "\n");
+  if (c.last_man_standing) {
+    absl::StrAppend(&o, "    last_man_standing: 1\n    last_man_standing_window: ", c.last_man_standing_window_ms,
+                    "\n");
+  } else if (c.last_man_standing_window_ms != 10000) {
+    absl::StrAppend(&o, "    last_man_standing_window: ", c.last_man_standing_window_ms, "\n");
+  }
+  if (c.auto_tie_breaker) absl::StrAppend(&o, "    auto_tie_breaker: 1\n");
+  if (c.expected_votes) absl::StrAppend(&o, "    expected_votes: ", *c.expected_votes, "\n");
+  absl::StrAppend(&o, "}\n");
+  return o;
+}
+
+void FitQuorumToNodelist(ClusterConfig& c) {
+  c.two_node = c.nodes.size() == 2;
+  c.expected_votes.reset();
 }
 
 }  // namespace baton::config

@@ -35,6 +35,9 @@ struct ClusterConfig {
   uint32_t token_ms = 500;               // totem.token
   uint32_t heartbeat_interval_ms = 100;  // totem.heartbeat_interval
   uint32_t port = 5405;                  // totem.port
+  // totem.config_version: raised by every nodelist change (crm cluster
+  // join/remove); members adopt a newer one from their peers.
+  uint32_t config_version = 0;
   std::vector<NodeEntry> nodes;          // in file order
 
   // quorum { provider: votequorum ... }
@@ -55,5 +58,17 @@ absl::StatusOr<ClusterConfig> ParseClusterConfig(std::string_view text);
 
 // Reads and parses a file; the error names the file.
 absl::StatusOr<ClusterConfig> ReadClusterConfig(const std::string& path);
+
+// The configuration as cluster.conf text, with a line of comment on each
+// setting, such that ParseClusterConfig(FormatClusterConfig(c)) == c.
+std::string FormatClusterConfig(const ClusterConfig& c);
+
+// With nodes added or removed: two_node follows the count (set for exactly
+// two nodes, as crmsh's bootstrap does) and an explicit expected_votes is
+// dropped, so that expected votes follow the nodelist.
+void FitQuorumToNodelist(ClusterConfig& c);
+
+bool operator==(const NodeEntry& a, const NodeEntry& b);
+bool operator==(const ClusterConfig& a, const ClusterConfig& b);
 
 }  // namespace baton::config

@@ -242,6 +242,60 @@ TEST(ClusterConfig, BooleanSpellings) {
 
 // --- syntax ---
 
+TEST(ClusterConfigFormat, RoundTripsEveryField) {
+  ClusterConfig c;
+  c.cluster_name = "prod";
+  c.config_version = 7;
+  c.token_ms = 300;
+  c.heartbeat_interval_ms = 60;
+  c.port = 6405;
+  c.nodes = {{1, "alpha", {"198.18.0.1", "198.19.0.1"}, 1}, {4, "beta", {"198.18.0.4", "198.19.0.4"}, 2},
+             {9, "gamma", {"198.18.0.9", "198.19.0.9"}, 1}};
+  c.wait_for_all = false;
+  c.last_man_standing = true;
+  c.last_man_standing_window_ms = 20000;
+  c.auto_tie_breaker = true;
+  c.expected_votes = 5;
+  auto back = ParseClusterConfig(FormatClusterConfig(c));
+  ASSERT_TRUE(back.ok()) << back.status() << "\n" << FormatClusterConfig(c);
+  EXPECT_TRUE(*back == c) << FormatClusterConfig(*back);
+}
+
+TEST(ClusterConfigFormat, TwoNodeRoundTrips) {
+  ClusterConfig c;
+  c.nodes = {{1, "a", {"198.18.0.1"}, 1}, {2, "b", {"198.18.0.2"}, 1}};
+  c.two_node = true;
+  auto back = ParseClusterConfig(FormatClusterConfig(c));
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_TRUE(back->two_node);
+  EXPECT_FALSE(back->wait_for_all.has_value());
+  EXPECT_TRUE(*back == c);
+}
+
+TEST(ClusterConfigFormat, QuorumFollowsTheNodelist) {
+  ClusterConfig c;
+  c.nodes = {{1, "a", {"198.18.0.1"}, 1}, {2, "b", {"198.18.0.2"}, 1}};
+  c.expected_votes = 2;
+  FitQuorumToNodelist(c);
+  EXPECT_TRUE(c.two_node);
+  EXPECT_FALSE(c.expected_votes.has_value());
+  c.nodes.push_back({3, "c", {"198.18.0.3"}, 1});
+  FitQuorumToNodelist(c);
+  EXPECT_FALSE(c.two_node);
+  EXPECT_TRUE(ParseClusterConfig(FormatClusterConfig(c)).ok());
+}
+
+TEST(ClusterConfig, ConfigVersionIsANumber) {
+  auto ok = ParseClusterConfig("totem {\n config_version: 12\n}\nnodelist {\n node {\n nodeid: 1\n name: a\n"
+                               " ring0_addr: 198.18.0.1\n }\n}\n");
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_EQ(ok->config_version, 12u);
+  auto bad = ParseClusterConfig("totem {\n config_version: twelve\n}\nnodelist {\n node {\n nodeid: 1\n"
+                                " name: a\n ring0_addr: 198.18.0.1\n }\n}\n");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_TRUE(absl::StrContains(bad.status().message(), "config_version")) << bad.status();
+}
+
 TEST(ClusterConfigErrors, UnbalancedBraces) {
   EXPECT_TRUE(FailsWith(WithNode({"totem {", "  token: 500", "}", "}"}), 11,
                         {"'}'", "closes no open section"}));

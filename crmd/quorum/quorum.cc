@@ -122,6 +122,20 @@ Quorum::Quorum(Config config, uint32_t my_node_id)
   Recompute();
 }
 
+absl::Status Quorum::Reconfigure(Config config) {
+  auto next = Create(std::move(config), my_node_id_);
+  if (!next.ok()) return next.status();
+  bool satisfied = !waiting_for_all_;
+  std::set<uint32_t> members = members_;
+  *this = *std::move(next);
+  if (satisfied) waiting_for_all_ = false;
+  for (uint32_t id : members) {
+    if (votes_.contains(id)) members_.insert(id);
+  }
+  Recompute();
+  return absl::OkStatus();
+}
+
 void Quorum::OnMembership(const std::set<uint32_t>& members, uint64_t now_ms) {
   ExpireLastManStanding(now_ms);
   std::set<uint32_t> next;

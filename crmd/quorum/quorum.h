@@ -71,6 +71,12 @@ class Quorum {
   // Starts with a view of this node alone.
   static absl::StatusOr<Quorum> Create(Config config, uint32_t my_node_id);
 
+  // The nodelist changed while running (crm cluster join/remove): votes and
+  // expected votes follow the new configuration at once (expected votes may
+  // go down here, the one exception to invariant 2); a wait_for_all already
+  // satisfied stays so. Fails, changing nothing, as Create does.
+  absl::Status Reconfigure(Config config);
+
   // A newly installed view (the members agreed by membership) at now_ms.
   // This node is always a member of its own view, listed or not; ids that
   // are not in the nodelist are ignored.

@@ -682,3 +682,47 @@ TEST(SafetyTest, NoTwoQuorateHalves) {
 
 }  // namespace
 }  // namespace baton::quorum
+
+namespace baton::quorum {
+namespace {
+
+TEST(ReconfigureTest, ExpectedVotesFollowTheNodelist) {
+  Quorum q = Quorum::Create(Nodes({1, 2}), 1).value();
+  q.OnMembership({1, 2}, 0);
+  ASSERT_TRUE(q.quorate());
+  // A third node joins the nodelist but has not started: 2 of 3 is quorate.
+  ASSERT_TRUE(q.Reconfigure(Nodes({1, 2, 3})).ok());
+  EXPECT_EQ(q.expected_votes(), 3u);
+  EXPECT_EQ(q.quorum(), 2u);
+  EXPECT_TRUE(q.quorate());
+  q.OnMembership({1, 2, 3}, 10);
+  EXPECT_EQ(q.total_votes(), 3u);
+  // Two of them are removed: expected votes come down to 1 with them.
+  ASSERT_TRUE(q.Reconfigure(Nodes({1})).ok());
+  EXPECT_EQ(q.expected_votes(), 1u);
+  EXPECT_EQ(q.total_votes(), 1u);
+  EXPECT_TRUE(q.quorate());
+}
+
+TEST(ReconfigureTest, TwoNodeAfterARemovalKeepsQuorumAlone) {
+  Quorum q = Quorum::Create(Nodes({1, 2, 3}), 1).value();
+  q.OnMembership({1, 2, 3}, 0);
+  Config two = Nodes({1, 2});
+  two.two_node = true;
+  ASSERT_TRUE(q.Reconfigure(two).ok());
+  EXPECT_TRUE(q.quorate());
+  EXPECT_EQ(q.quorum(), 1u);
+  q.OnMembership({1}, 10);
+  EXPECT_TRUE(q.quorate()) << "wait_for_all was satisfied before the change";
+}
+
+TEST(ReconfigureTest, ABadConfigurationChangesNothing) {
+  Quorum q = Quorum::Create(Nodes({1, 2, 3}), 1).value();
+  q.OnMembership({1, 2}, 0);
+  EXPECT_FALSE(q.Reconfigure(Nodes({2, 3})).ok()) << "this node is not in it";
+  EXPECT_EQ(q.expected_votes(), 3u);
+  EXPECT_TRUE(q.quorate());
+}
+
+}  // namespace
+}  // namespace baton::quorum
