@@ -8,8 +8,10 @@
 #include <string>
 #include <vector>
 
+#include "cli/cluster.h"
 #include "cli/fence_client.h"
 #include "cli/live.h"
+#include "cli/report.h"
 #include "cli/resource_op.h"
 #include "cli/simulate.h"
 #include "cli/status_client.h"
@@ -32,6 +34,9 @@ constexpr char kUsage[] =
     "                                   fence NODE through baton-fenced (default reboot)\n"
     "       crm node clearstate NODE    assert that NODE is down (as stonith_admin --confirm)\n"
     "       crm history fencing [NODE]  the fencer's history\n"
+    "       crm report [-f TIME] [-t TIME] [DEST]\n"
+    "                                   one tarball: every node's logs in the window (default\n"
+    "                                   the last 12 h), cluster.conf, CIB, status, fencing history\n"
     "       crm simulate [options]      run the scheduler on a CIB (as crm_simulate)\n"
     "       crm resource op RSC ACTION --agent ocf:PROVIDER:TYPE [--param k=v]...\n"
     "           [--meta k=v]... [--node NAME] [--interval MS] [--timeout MS]\n"
@@ -80,6 +85,7 @@ int main(int argc, char** argv) {
     args.erase(args.begin());
     return baton::cli::RunFencingHistory(args, std::cout, std::cerr);
   }
+  if (cmd == "report") return baton::cli::RunReport(args, ctx);
   if (cmd == "simulate") return baton::cli::RunSimulate(args, std::cout, std::cerr);
   if (cmd == "status") {
     std::string socket;
