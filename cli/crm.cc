@@ -27,6 +27,7 @@ std::string BaseName(const std::string& path) {
 constexpr char kUsage[] =
     "usage: crm status                  the cluster as crm_mon -1 -r shows it\n"
     "       crm cluster status          membership, ring id, links and votes\n"
+    "       crm cluster init|join|remove|token|start|stop ...   form the cluster (crm cluster help)\n"
     "       crm configure show | COMMAND ...   the configuration, in crm shell syntax\n"
     "       crm resource start|stop|move|ban|clear|cleanup|status ...\n"
     "       crm node standby|online [NODE]\n"
@@ -104,10 +105,7 @@ int main(int argc, char** argv) {
     ctx.dc_version = "0.1.0";
     return baton::cli::RunTool("crm_mon", {"-1", "-r"}, ctx);
   }
-  if (cmd == "cluster" && !args.empty() && args[0] == "status") {
-    args.erase(args.begin());
-    return baton::cli::RunStatus(args, /*cluster=*/true, std::cout, std::cerr);
-  }
+  if (cmd == "cluster") return baton::cli::RunCluster(args, ctx);
   if (cmd == "resource" && !args.empty() && args[0] == "op") {
     args.erase(args.begin());
     return baton::cli::RunResourceOp(args, std::cout, std::cerr);

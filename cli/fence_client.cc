@@ -240,7 +240,7 @@ std::string FencedSocketPath(const std::string& flag,
   if (!flag.empty()) return flag;
   if (auto v = env("BATON_FENCED_SOCKET"); v && !v->empty()) return *v;
   if (auto v = env("BATON_NODE_DIR"); v && !v->empty()) return *v + "/state/fenced.sock";
-  return "/var/lib/baton/fenced.sock";
+  return "/run/baton/fenced.sock";
 }
 
 absl::StatusOr<NodeFenceArgs> ParseNodeFenceArgs(const std::vector<std::string>& args) {

@@ -53,7 +53,7 @@ FenceCliContext DefaultFenceCliContext(const std::string& program, std::ostream&
 
 // The fencer's socket: `flag` (--fenced-socket) if set, else
 // $BATON_FENCED_SOCKET, else $BATON_NODE_DIR/state/fenced.sock (the
-// testbed), else /var/lib/baton/fenced.sock.
+// testbed), else /run/baton/fenced.sock.
 std::string FencedSocketPath(const std::string& flag,
                              const std::function<std::optional<std::string>(const std::string&)>& env);
 

@@ -201,7 +201,7 @@ TEST(FencedSocketPath, FlagThenEnvironmentThenNodeDirThenDefault) {
     if (!env.count(k)) return std::nullopt;
     return env[k];
   };
-  EXPECT_EQ(FencedSocketPath("", get), "/var/lib/baton/fenced.sock");
+  EXPECT_EQ(FencedSocketPath("", get), "/run/baton/fenced.sock");
   env["BATON_NODE_DIR"] = "/run/baton-testbed/t/n1";
   EXPECT_EQ(FencedSocketPath("", get), "/run/baton-testbed/t/n1/state/fenced.sock");
   env["BATON_FENCED_SOCKET"] = "/e.sock";

@@ -10,7 +10,7 @@ namespace baton::cli {
 
 // The socket: --socket PATH, else $BATON_SOCKET, else
 // $BATON_NODE_DIR/state/crmd.sock (the testbed), else
-// /var/lib/baton/crmd.sock.
+// /run/baton/crmd.sock.
 int RunStatus(const std::vector<std::string>& args, bool cluster, std::ostream& out, std::ostream& err);
 
 }  // namespace baton::cli

@@ -1073,6 +1073,10 @@ int CrmMon(const std::vector<std::string>& args, ToolContext& ctx) {
       err << "crm_mon: Error: cluster is not available on this node\n";
       return kExitDisconnect;
     }
+    if (s.status().code() == absl::StatusCode::kPermissionDenied) {
+      err << "crm_mon: " << s.status().message() << "\n";
+      return 4;  // CRM_EX_INSUFFICIENT_PRIV
+    }
     err << "crm_mon: " << s.status().message() << "\n";
     return kExitError;
   }

@@ -15,9 +15,9 @@ int main(int argc, char** argv) {
       ("config", po::value(&o.config_path)->default_value(o.config_path), "cluster configuration")
       ("authkey", po::value(&o.authkey_path), "authkey file (default: 'authkey' beside the configuration)")
       ("state-dir", po::value(&o.state_dir)->default_value(o.state_dir), "state directory")
-      ("socket", po::value(&o.socket_path), "control socket (default: <state-dir>/crmd.sock)")
+      ("socket", po::value(&o.socket_path), "control socket (default: /run/baton/crmd.sock; with --state-dir, <state-dir>/crmd.sock)")
       ("node", po::value(&o.node_name), "this node's name (default: found from local addresses)")
-      ("fenced-socket", po::value(&o.fenced_socket), "baton-fenced's socket (default: <state-dir>/fenced.sock)")
+      ("fenced-socket", po::value(&o.fenced_socket), "baton-fenced's socket (default: /run/baton/fenced.sock; with --state-dir, <state-dir>/fenced.sock)")
       ("agents-dir", po::value(&o.agents_dir), "baton's OCF agents (default: found beside this binary)")
       ("tools-dir", po::value(&o.tools_dir), "tools agents call (default: found beside this binary)")
       ("rsctmp", po::value(&o.rsctmp)->default_value(o.rsctmp), "HA_RSCTMP for resource agents")
@@ -33,6 +33,12 @@ int main(int argc, char** argv) {
   if (vm.count("help")) {
     std::cout << desc;
     return 0;
+  }
+  // Installed (no --state-dir): the sockets live in /run/baton, where crm
+  // looks for them; a state directory of one's own keeps them beside it.
+  if (vm["state-dir"].defaulted()) {
+    if (o.socket_path.empty()) o.socket_path = "/run/baton/crmd.sock";
+    if (o.fenced_socket.empty()) o.fenced_socket = "/run/baton/fenced.sock";
   }
   auto setup = baton::crmd::LoadSetup(o);
   if (!setup.ok()) {

@@ -19,6 +19,7 @@
 #include <csignal>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -33,11 +34,17 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "crmd/attrd/attrd.h"
+#include "crmd/common/access.h"
 #include "crmd/common/files.h"
+#include "crmd/common/log.h"
+#include "crmd/common/log_limiter.h"
+#include "crmd/daemon/join_server.h"
+#include "crmd/daemon/nodelist_change.h"
 #include "crmd/cib/cib_xml.h"
 #include "crmd/cib/replication.h"
 #include "crmd/cib/rocksdb_store.h"
 #include "crmd/config/auth_key.h"
+#include "crmd/daemon/report_collect.h"
 #include "crmd/membership/codec.h"
 #include "crmd/membership/election.h"
 #include "crmd/membership/membership.h"
@@ -74,7 +81,8 @@ __attribute__((format(printf, 1, 2))) void Log(const char* fmt, ...) {
   va_start(ap, fmt);
   std::vsnprintf(text, sizeof(text), fmt, ap);
   va_end(ap);
-  std::fprintf(stderr, "%s.%03ld baton-crmd: %s", when, ts.tv_nsec / 1000000, text);
+  std::fprintf(stderr, "%s%s.%03ld baton-crmd: %s", common::JournalPrefix(text).c_str(), when, ts.tv_nsec / 1000000,
+               text);
 }
 
 volatile std::sig_atomic_t g_stop = 0;
@@ -92,25 +100,6 @@ std::string Dir(const std::string& path) {
 }
 
 // Local addresses, to find which configured node this is.
-std::set<std::string> LocalAddresses() {
-  std::set<std::string> out;
-  struct ifaddrs* ifs = nullptr;
-  if (getifaddrs(&ifs) != 0) return out;
-  for (struct ifaddrs* i = ifs; i; i = i->ifa_next) {
-    if (!i->ifa_addr) continue;
-    char buf[INET6_ADDRSTRLEN] = {0};
-    if (i->ifa_addr->sa_family == AF_INET) {
-      inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(i->ifa_addr)->sin_addr, buf, sizeof(buf));
-    } else if (i->ifa_addr->sa_family == AF_INET6) {
-      inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6*>(i->ifa_addr)->sin6_addr, buf, sizeof(buf));
-    } else {
-      continue;
-    }
-    out.insert(buf);
-  }
-  freeifaddrs(ifs);
-  return out;
-}
 
 // The persisted ring sequence (corosync keeps a ringid file the same way).
 uint64_t ReadRingSeq(const std::string& path) {
@@ -156,6 +145,15 @@ class Daemon {
  private:
   void Receive(int link);
   void Control();
+  // crm cluster join/remove/token (nodelist changes applied live).
+  void PumpJoins(uint64_t now);
+  absl::Status ApplyClusterConf(const config::ClusterConfig& c, const std::string& why);
+  void StartConfChange(const config::ClusterConfig& c, uint64_t now, std::function<void(const std::string&)> done);
+  void BroadcastClusterConf(uint64_t now);
+  void OnClusterConf(uint32_t from, const crmd::ClusterConf& m, uint64_t now);
+  void ExpireConfChanges(uint64_t now);
+  void RemoveNodeRequest(int fd, const std::vector<std::string>& req, uint64_t now);
+  bool ClientMayUseCluster(int fd);
   void WarnOnLinkChange(uint64_t now);
   void Send(const membership::Heartbeat& hb);
   std::string Name(uint32_t id) const;
@@ -178,9 +176,21 @@ class Daemon {
   membership::View seen_;
   std::vector<int> link_fds_;
   int control_fd_ = -1;
+  std::unique_ptr<JoinServer> join_;
+  struct ConfChange {
+    std::set<uint32_t> waiting;  // members yet to acknowledge
+    std::vector<std::string> errors;
+    uint64_t deadline = 0;
+    std::function<void(const std::string&)> done;  // "" = every member has it
+  };
+  std::map<uint64_t, ConfChange> conf_changes_;
+  uint64_t next_conf_request_ = 1;
+  bool removed_ = false;  // this node is no longer in the nodelist
+  std::map<uid_t, std::pair<uint64_t, uint64_t>> refused_users_;  // uid -> (last logged ms, refusals since)
   std::string ring_file_;
   uint64_t persisted_seq_ = 0;
   uint64_t dropped_ = 0;
+  common::LogLimiter refusals_;  // of heartbeats, one line per source a minute
   uint64_t start_ms_ = 0;
   std::vector<bool> links_seen_;
   attrd::AttributeStore attrs_;
@@ -190,6 +200,7 @@ class Daemon {
   std::unique_ptr<cib::RocksDbCibStore> cib_store_;
   std::unique_ptr<cib::CibReplica> replica_;
   std::unique_ptr<transport::PeerTransport> transport_;
+  std::unique_ptr<report::ReportService> reports_;  // crm report
   cib::Cib configured_;  // replica_->current() parsed, for "cib" requests
   cib::StoredCib refreshed_from_;
   std::optional<std::pair<std::set<uint32_t>, std::optional<uint32_t>>> replica_view_;
@@ -322,7 +333,7 @@ absl::Status Daemon::Init() {
     ids.push_back({std::to_string(n.nodeid), n.name});
   }
   executor::ExecutorOptions eo;
-  eo.baton_agents_dir = options_.agents_dir.empty() ? BesideBinary("../../agents/ocf/baton", "/usr/lib/baton/agents/ocf")
+  eo.baton_agents_dir = options_.agents_dir.empty() ? BesideBinary("../../agents/ocf/baton", "/usr/lib/ocf/resource.d/baton")
                                                     : options_.agents_dir;
   eo.tools_dir = options_.tools_dir.empty() ? BesideBinary("tools", "/usr/lib/baton/tools") : options_.tools_dir;
   eo.ha_rsctmp = options_.rsctmp;
@@ -399,11 +410,25 @@ absl::Status Daemon::Init() {
   to.authkey = setup_.authkey;
   to.incarnation = incarnation;
   to.live_incarnation = [this](uint32_t peer) { return membership_->PeerIncarnation(peer); };
+  to.log = [](const std::string& line) { Log("%s\n", line.c_str()); };
   auto tr = transport::PeerTransport::Create(std::move(to));
   if (!tr.ok()) return tr.status();
   transport_ = *std::move(tr);
-  // The control socket: only the owner may talk to it.
+  // crm cluster join: new nodes ask here, with a token crm cluster init/token made.
+  join_ = std::make_unique<JoinServer>(options_.state_dir + "/join-tokens",
+                                       [](const std::string& line) { Log("%s\n", line.c_str()); });
+  if (auto st = join_->Start(me->ring_addrs[0], static_cast<uint16_t>(cfg.port + kJoinPortOffset)); !st.ok()) {
+    return st;
+  }
+  report::CollectOptions ro;
+  ro.node = self_name_;
+  ro.config_path = options_.config_path;
+  reports_ = std::make_unique<report::ReportService>(
+      ro, [this](const std::string& node, const crmd::PeerMessage& m) { SendPeer(node, m, NowMs()); });
+  // The control socket: root and the haclient group (0660 root:haclient),
+  // each client's credentials checked again on accept.
   std::string path = options_.socket_path.empty() ? options_.state_dir + "/crmd.sock" : options_.socket_path;
+  if (auto st = common::MakeSocketDirectory(Dir(path)); !st.ok()) return st;
   ::unlink(path.c_str());
   control_fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   sockaddr_un un;
@@ -414,9 +439,10 @@ absl::Status Daemon::Init() {
   mode_t old_umask = ::umask(077);  // no moment in which others may connect
   bool bound = control_fd_ >= 0 && ::bind(control_fd_, reinterpret_cast<sockaddr*>(&un), sizeof(un)) == 0;
   ::umask(old_umask);
-  if (!bound || ::chmod(path.c_str(), 0600) != 0 || ::listen(control_fd_, 8) != 0) {
+  if (!bound || ::listen(control_fd_, 8) != 0) {
     return absl::UnavailableError(absl::StrCat(path, ": ", std::strerror(errno)));
   }
+  if (auto st = common::RestrictClusterSocket(path); !st.ok()) return st;
   return absl::OkStatus();
 }
 
@@ -425,30 +451,56 @@ void Daemon::Send(const membership::Heartbeat& hb_in) {
   for (size_t l = 0; l < link_fds_.size(); ++l) {
     membership::Heartbeat hb = hb_in;
     hb.link = static_cast<uint32_t>(l);
-    std::string wire = membership::EncodeHeartbeat(hb, cfg.cluster_name, setup_.authkey);
     for (const auto& n : cfg.nodes) {
       if (n.nodeid == setup_.self) continue;
       sockaddr_storage sa;
       socklen_t len = 0;
       if (!ToSockaddr(n.ring_addrs[l], static_cast<uint16_t>(cfg.port + l), &sa, &len)) continue;
+      // One copy per peer, naming it and its incarnation (membership.h, invariant 4).
+      std::string wire =
+          membership::EncodeHeartbeat(membership_->AddressedTo(hb, n.nodeid), cfg.cluster_name, setup_.authkey);
       // Best effort: a lost heartbeat is what the protocol expects.
       (void)::sendto(link_fds_[l], wire.data(), wire.size(), 0, reinterpret_cast<sockaddr*>(&sa), len);
     }
   }
+  for (const auto& line : refusals_.Flush(NowMs())) Log("%s\n", line.c_str());
 }
 
 void Daemon::Receive(int link) {
   char buf[membership::kMaxDatagram + 1];
   for (;;) {
-    ssize_t n = ::recv(link_fds_[static_cast<size_t>(link)], buf, sizeof(buf), 0);
+    sockaddr_storage from;
+    socklen_t from_len = sizeof(from);
+    ssize_t n = ::recvfrom(link_fds_[static_cast<size_t>(link)], buf, sizeof(buf), 0,
+                           reinterpret_cast<sockaddr*>(&from), &from_len);
     if (n < 0) return;
     auto hb = membership::DecodeHeartbeat(std::string_view(buf, static_cast<size_t>(n)),
                                           setup_.config.cluster_name, setup_.authkey);
-    if (!hb.ok() || hb->link != static_cast<uint32_t>(link)) {
-      ++dropped_;
-      continue;
+    std::string reason;
+    if (!hb.ok()) {
+      reason = std::string(hb.status().message());
+    } else if (hb->link != static_cast<uint32_t>(link)) {
+      reason = "sent on another link";
     }
-    membership_->OnHeartbeat(*hb, NowMs());
+    if (reason.empty()) {
+      const membership::Counters before = membership_->counters();
+      membership_->OnHeartbeat(*hb, NowMs());
+      const membership::Counters& after = membership_->counters();
+      if (after.stale != before.stale) reason = "replayed (old sequence number)";
+      if (after.old_incarnation != before.old_incarnation) reason = "from an earlier life of the sender";
+      if (after.misaddressed != before.misaddressed) reason = "addressed to another node (replayed)";
+      if (after.unknown_sender != before.unknown_sender) reason = "not from a configured node";
+      if (reason.empty()) continue;
+    } else {
+      ++dropped_;
+    }
+    char host[INET6_ADDRSTRLEN] = {0};
+    if (from.ss_family == AF_INET) {
+      inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(&from)->sin_addr, host, sizeof(host));
+    } else if (from.ss_family == AF_INET6) {
+      inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6*>(&from)->sin6_addr, host, sizeof(host));
+    }
+    if (auto line = refusals_.Note("heartbeat", host, reason, NowMs())) Log("%s\n", line->c_str());
   }
 }
 
@@ -494,7 +546,7 @@ std::string Daemon::StatusText(bool cluster) const {
   }
   out << "  * Heartbeats dropped (bad, forged or replayed): "
       << dropped_ + membership_->counters().stale + membership_->counters().old_incarnation +
-             membership_->counters().unknown_sender
+             membership_->counters().unknown_sender + membership_->counters().misaddressed
       << "\n";
   return out.str();
 }
@@ -569,6 +621,30 @@ absl::StatusOr<std::string> Daemon::Handle(const std::vector<std::string>& req) 
     Cleanup(req[1], req[2]);
     return std::string("ok\n");
   }
+  if (!req.empty() && req[0] == "join-token") {
+    // crm cluster init/token: a token new nodes join with (default 1 h).
+    int64_t ttl = join::kDefaultTokenTtlS;
+    if (req.size() > 2 || (req.size() == 2 && (!absl::SimpleAtoi(req[1], &ttl) || ttl <= 0 || ttl > 7 * 86400))) {
+      return absl::InvalidArgumentError("usage: join-token [TTL_SECONDS] (1 to 604800)");
+    }
+    auto t = join_->IssueToken(ttl);
+    if (!t.ok()) return t.status();
+    const auto* me = &setup_.config.nodes.front();
+    for (const auto& n : setup_.config.nodes) {
+      if (n.nodeid == setup_.self) me = &n;
+    }
+    Log("join: issued token %s, valid for %lld s\n", t->id.c_str(), static_cast<long long>(ttl));
+    return absl::StrCat(t->Text(), "\t", me->ring_addrs[0], "\t", setup_.config.port + kJoinPortOffset, "\t",
+                        t->expires_s, "\n");
+  }
+  if (!req.empty() && req[0] == "join-token-revoke") {
+    if (req.size() != 2) return absl::InvalidArgumentError("usage: join-token-revoke ID");
+    if (auto st = join_->RevokeToken(req[1]); !st.ok()) return st;
+    return std::string("ok\n");
+  }
+  if (!req.empty() && req[0] == "cluster-conf" && req.size() == 1) {
+    return config::FormatClusterConfig(setup_.config);
+  }
   if (!req.empty() && req[0] == "cib" && req.size() == 1) {
     // Configuration + the cluster's status, with this node's attributes view.
     cib::Cib c = controller_->CurrentCib();
@@ -576,6 +652,237 @@ absl::StatusOr<std::string> Daemon::Handle(const std::vector<std::string>& req) 
     return cib::WriteCibXml(c);
   }
   return requests_->Handle(req, View());
+}
+
+// --- the nodelist: crm cluster join / remove ---------------------------------
+
+// Writes the new cluster.conf and applies it live: membership, quorum,
+// peer connections and the controller follow; the fencer re-reads the file.
+// A node no longer in the nodelist sets its file aside and stops.
+absl::Status Daemon::ApplyClusterConf(const config::ClusterConfig& c, const std::string& why) {
+  const config::NodeEntry* me = nullptr;
+  for (const auto& n : c.nodes) {
+    if (n.nodeid == setup_.self) me = &n;
+  }
+  if (me != nullptr && me->name != self_name_) {
+    return absl::InvalidArgumentError(absl::StrCat("the new nodelist gives this node's id ", setup_.self,
+                                                   " to '", me->name, "'"));
+  }
+  if (me != nullptr) {
+    if (auto st = common::WriteFileDurably(options_.config_path, config::FormatClusterConfig(c), 0644); !st.ok()) {
+      return st;
+    }
+  }
+  quorum::Config qc;
+  for (const auto& n : c.nodes) qc.nodes.push_back({n.nodeid, n.votes});
+  qc.expected_votes = c.expected_votes;
+  qc.two_node = c.two_node;
+  qc.wait_for_all = c.wait_for_all;
+  qc.last_man_standing = c.last_man_standing;
+  qc.last_man_standing_window_ms = c.last_man_standing_window_ms;
+  qc.auto_tie_breaker = c.auto_tie_breaker;
+  if (me == nullptr) {
+    std::string aside = absl::StrCat(options_.config_path, ".removed");
+    ::rename(options_.config_path.c_str(), aside.c_str());
+    Log("WARNING: this node was removed from the cluster (%s, config_version %u); its configuration is now %s; "
+        "stopping\n", why.c_str(), c.config_version, aside.c_str());
+    removed_ = true;
+    return absl::OkStatus();
+  }
+  if (auto st = quorum_->Reconfigure(qc); !st.ok()) return st;
+  setup_.config = c;
+  node_ids_.clear();
+  std::vector<membership::NodeId> ids;
+  std::vector<std::pair<std::string, std::string>> names;
+  std::vector<transport::PeerAddress> peers;
+  for (const auto& n : c.nodes) {
+    node_ids_[n.name] = n.nodeid;
+    ids.push_back(n.nodeid);
+    names.push_back({std::to_string(n.nodeid), n.name});
+    if (n.nodeid != setup_.self) peers.push_back({n.nodeid, n.ring_addrs[0], static_cast<uint16_t>(c.port)});
+  }
+  membership_->SetNodes(ids);
+  transport_->SetPeers(peers);
+  controller_->OnNodelist(names);
+  std::vector<std::string> listed;
+  for (const auto& n : c.nodes) listed.push_back(n.name);
+  Log("nodelist (config_version %u, %s): [ %s ], expected votes %u\n", c.config_version, why.c_str(),
+      absl::StrJoin(listed, " ").c_str(), quorum_->expected_votes());
+  return absl::OkStatus();
+}
+
+// Applies `c` here, then sends it to every other member of the view; `done`
+// runs when all have acknowledged ("") or with what went wrong.
+void Daemon::StartConfChange(const config::ClusterConfig& c, uint64_t now,
+                             std::function<void(const std::string&)> done) {
+  if (auto st = ApplyClusterConf(c, "changed here"); !st.ok()) {
+    done(std::string(st.message()));
+    return;
+  }
+  uint64_t id = next_conf_request_++;
+  ConfChange change;
+  change.deadline = now + 10000;
+  change.done = std::move(done);
+  crmd::PeerMessage m;
+  m.mutable_cluster_conf()->set_config_version(c.config_version);
+  m.mutable_cluster_conf()->set_text(config::FormatClusterConfig(c));
+  m.mutable_cluster_conf()->set_request_id(id);
+  for (uint32_t member : membership_->view().members) {
+    if (member == setup_.self || !node_ids_.count(Name(member))) continue;
+    change.waiting.insert(member);
+    SendPeer(Name(member), m, now);
+  }
+  conf_changes_[id] = std::move(change);
+  ExpireConfChanges(now);
+}
+
+void Daemon::ExpireConfChanges(uint64_t now) {
+  for (auto it = conf_changes_.begin(); it != conf_changes_.end();) {
+    ConfChange& c = it->second;
+    if (!c.waiting.empty() && now < c.deadline) {
+      ++it;
+      continue;
+    }
+    std::vector<std::string> problems = c.errors;
+    for (uint32_t m : c.waiting) problems.push_back(absl::StrCat(Name(m), " did not confirm within 10 s"));
+    c.done(absl::StrJoin(problems, "; "));
+    it = conf_changes_.erase(it);
+  }
+}
+
+// Every member says which nodelist it has when the view changes; a member
+// with an older one adopts the newer (a node that was away during a join
+// or a removal catches up; a removed node learns it was removed).
+void Daemon::BroadcastClusterConf(uint64_t now) {
+  crmd::PeerMessage m;
+  m.mutable_cluster_conf()->set_config_version(setup_.config.config_version);
+  m.mutable_cluster_conf()->set_text(config::FormatClusterConfig(setup_.config));
+  Broadcast(m, now);
+}
+
+void Daemon::OnClusterConf(uint32_t from, const crmd::ClusterConf& m, uint64_t now) {
+  std::string error;
+  auto theirs = config::ParseClusterConfig(m.text());
+  if (!theirs.ok()) {
+    error = absl::StrCat("cluster.conf from ", Name(from), " does not parse: ", theirs.status().message());
+  } else {
+    switch (CompareCopies(setup_.config, *theirs)) {
+      case Adopt::kNewer:
+        if (auto st = ApplyClusterConf(*theirs, absl::StrCat("from ", Name(from))); !st.ok()) {
+          error = std::string(st.message());
+        }
+        break;
+      case Adopt::kOlder:
+        // Theirs is older: send ours back (it applies it and answers nothing).
+        if (m.request_id() == 0) {
+          crmd::PeerMessage back;
+          back.mutable_cluster_conf()->set_config_version(setup_.config.config_version);
+          back.mutable_cluster_conf()->set_text(config::FormatClusterConfig(setup_.config));
+          SendPeer(Name(from), back, now);
+        } else {
+          error = absl::StrCat("has config_version ", setup_.config.config_version, ", newer than ",
+                               m.config_version());
+        }
+        break;
+      case Adopt::kConflict:
+        error = absl::StrCat("a different nodelist with the same config_version ", m.config_version());
+        break;
+      case Adopt::kOtherCluster:
+        error = absl::StrCat("belongs to cluster '", setup_.config.cluster_name, "', not '", theirs->cluster_name,
+                             "'");
+        break;
+      case Adopt::kSame:
+        break;
+    }
+  }
+  if (!error.empty()) Log("WARNING: nodelist from %s not taken: %s\n", Name(from).c_str(), error.c_str());
+  if (m.request_id() != 0) {
+    crmd::PeerMessage ack;
+    ack.mutable_cluster_conf_ack()->set_request_id(m.request_id());
+    ack.mutable_cluster_conf_ack()->set_error(error);
+    SendPeer(Name(from), ack, now);
+  }
+}
+
+// Authenticated join requests (crmd/daemon/join_server.h): the nodelist
+// with the new node goes to every member before the joiner gets it.
+void Daemon::PumpJoins(uint64_t now) {
+  for (auto& r : join_->TakeRequests()) {
+    std::vector<std::string> addrs(r.body.ring_addrs().begin(), r.body.ring_addrs().end());
+    auto next = AddNode(setup_.config, r.body.name(), addrs);
+    auto reply_error = [this, id = r.id](const std::string& e) {
+      proto::JoinReplyBody b;
+      b.set_error(e);
+      join_->Answer(id, std::move(b));
+    };
+    if (!next.ok()) {
+      reply_error(std::string(next.status().message()));
+      continue;
+    }
+    if (!quorum_->quorate()) {
+      reply_error("this member's partition has no quorum; join through a member of the quorate partition");
+      continue;
+    }
+    auto answer = [this, id = r.id, name = r.body.name()](const std::string& error) {
+      proto::JoinReplyBody b;
+      if (!error.empty()) {
+        b.set_error(absl::StrCat("the nodelist with ", name, " did not reach every member: ", error));
+      } else {
+        b.set_cluster_conf(config::FormatClusterConfig(setup_.config));
+        b.set_authkey(setup_.authkey);
+        for (const auto& n : setup_.config.nodes) {
+          if (n.name == name) b.set_nodeid(n.nodeid);
+        }
+      }
+      join_->Answer(id, std::move(b));
+    };
+    Log("join: %s (%s, from %s) asks to join\n", r.body.name().c_str(), absl::StrJoin(addrs, ", ").c_str(),
+        r.from.c_str());
+    if (next->config_version == setup_.config.config_version) {
+      answer("");  // already in the nodelist with these addresses
+      continue;
+    }
+    StartConfChange(*next, now, answer);
+  }
+}
+
+// crm cluster remove NODE: only a node that is not running (the others
+// would otherwise fence a node that merely vanished from their list).
+void Daemon::RemoveNodeRequest(int fd, const std::vector<std::string>& req, uint64_t now) {
+  auto reply = [fd](const std::string& text) {
+    (void)::send(fd, text.data(), text.size(), MSG_NOSIGNAL);
+    ::close(fd);
+  };
+  if (req.size() != 2) {
+    reply(service::ErrorReply(absl::InvalidArgumentError("usage: nodelist-remove NODE")));
+    return;
+  }
+  const std::string& name = req[1];
+  auto it = node_ids_.find(name);
+  if (it != node_ids_.end() && membership_->view().members.count(it->second)) {
+    reply(service::ErrorReply(absl::FailedPreconditionError(
+        absl::StrCat(name, " is online: stop it first (crm cluster stop, on ", name,
+                     "), so that its resources move away cleanly"))));
+    return;
+  }
+  if (!quorum_->quorate()) {
+    reply(service::ErrorReply(absl::FailedPreconditionError("this partition has no quorum")));
+    return;
+  }
+  auto next = RemoveNode(setup_.config, name);
+  if (!next.ok()) {
+    reply(service::ErrorReply(next.status()));
+    return;
+  }
+  StartConfChange(*next, now, [this, reply, name](const std::string& error) {
+    if (!error.empty()) {
+      reply(service::ErrorReply(absl::UnavailableError(
+          absl::StrCat(name, " was removed here but not everywhere: ", error))));
+      return;
+    }
+    reply(absl::StrCat(name, " removed; ", setup_.config.nodes.size(), " nodes, expected votes ",
+                       quorum_->expected_votes(), "\n"));
+  });
 }
 
 void Daemon::RefreshConfigured() {
@@ -796,9 +1103,26 @@ void Daemon::HandlePeer(uint32_t from, const std::string& payload, uint64_t now)
       controller_->OnHistory(from_name, records);
       return;
     }
+    case crmd::PeerMessage::kReportRequest:
+    case crmd::PeerMessage::kReport:
+      reports_->OnPeer(from_name, m, now);
+      return;
     case crmd::PeerMessage::kCleanup:
       Cleanup(m.cleanup().rsc(), m.cleanup().node());
       return;
+    case crmd::PeerMessage::kClusterConf:
+      OnClusterConf(from, m.cluster_conf(), now);
+      return;
+    case crmd::PeerMessage::kClusterConfAck: {
+      auto it = conf_changes_.find(m.cluster_conf_ack().request_id());
+      if (it == conf_changes_.end()) return;
+      if (!m.cluster_conf_ack().error().empty()) {
+        it->second.errors.push_back(absl::StrCat(from_name, ": ", m.cluster_conf_ack().error()));
+      }
+      it->second.waiting.erase(from);
+      ExpireConfChanges(now);
+      return;
+    }
     case crmd::PeerMessage::kFenced:
       // From the DC that fenced it, or an operator's confirmation of a node
       // that is not a member (crm node clearstate).
@@ -1206,10 +1530,31 @@ void Daemon::PumpController(uint64_t now) {
   ReapThreads();
 }
 
+// Root and haclient only, whatever the socket's mode: anyone else is told
+// why in one line, and refusals are logged at most once a minute per user.
+bool Daemon::ClientMayUseCluster(int fd) {
+  common::PeerCredentials cred;
+  bool ok = common::GetPeerCredentials(fd, &cred).ok() && common::MayUseCluster(cred.uid, cred.gid);
+  if (ok) return true;
+  std::string reply = service::ErrorReply(absl::PermissionDeniedError(common::NoAccessMessage(cred.uid)));
+  (void)::send(fd, reply.data(), reply.size(), MSG_NOSIGNAL);
+  ::close(fd);
+  uint64_t now = NowMs();
+  auto& last = refused_users_[cred.uid];
+  ++last.second;
+  if (last.first == 0 || now - last.first >= 60000) {
+    Log("WARNING: control socket: refused %s (pid %d): not root nor in haclient (%llu refusals in the last minute)\n",
+        common::DescribeUser(cred.uid).c_str(), static_cast<int>(cred.pid), static_cast<unsigned long long>(last.second));
+    last = {now, 0};
+  }
+  return false;
+}
+
 void Daemon::Control() {
   for (;;) {
     int fd = ::accept4(control_fd_, nullptr, nullptr, SOCK_CLOEXEC);
     if (fd < 0) return;
+    if (!ClientMayUseCluster(fd)) continue;
     // Short timeouts: a client that stalls must not hold the loop (and the
     // heartbeats) anywhere near a token.
     struct timeval rtv = {0, 100000}, stv = {0, 200000};
@@ -1238,6 +1583,17 @@ void Daemon::Control() {
       if (fields.ok() && !fields->empty() && (*fields)[0] == "cib-replace") {
         SubmitChange(fd, *fields, NowMs());
         continue;  // answered when the change's outcome is known
+      }
+      if (fields.ok() && !fields->empty() && (*fields)[0] == "nodelist-remove") {
+        RemoveNodeRequest(fd, *fields, NowMs());
+        continue;  // answered once every member has the new nodelist
+      }
+      if (fields.ok() && !fields->empty() && (*fields)[0] == "report-logs") {
+        std::set<std::string> members, configured;
+        for (uint32_t m : membership_->view().members) members.insert(Name(m));
+        for (const auto& n : setup_.config.nodes) configured.insert(n.name);
+        reports_->OnControl(fd, *fields, members, configured, NowMs());
+        continue;  // answered once every member did, or at the deadline
       }
       absl::StatusOr<std::string> r = fields.ok() ? Handle(*fields) : absl::StatusOr<std::string>(fields.status());
       reply = r.ok() ? *r : service::ErrorReply(r.status());
@@ -1312,6 +1668,7 @@ absl::Status Daemon::Loop() {
       Log("view %u.%llu: [ %s ] %s\n", seen_.ring.representative,
                    static_cast<unsigned long long>(seen_.ring.seq), absl::StrJoin(names, " ").c_str(),
                    quorum_->quorate() ? "quorate" : "NOT quorate");
+      BroadcastClusterConf(now);
     }
     quorum_->OnTick(now);
     UpdateReplicaView(now);
@@ -1319,6 +1676,10 @@ absl::Status Daemon::Loop() {
     FlushReplication(now);
     PumpExecutor(now);
     PumpController(now);
+    PumpJoins(now);
+    ExpireConfChanges(now);
+    if (removed_) break;
+    reports_->Tick(now);
     WarnOnLinkChange(now);
     if (hb) Send(*hb);
   }
@@ -1345,7 +1706,7 @@ absl::StatusOr<Setup> LoadSetup(const Options& options) {
     }
     return s;
   }
-  std::set<std::string> local = LocalAddresses();
+  std::set<std::string> local = common::LocalAddresses();
   for (const auto& n : s.config.nodes) {
     for (const auto& a : n.ring_addrs) {
       if (local.count(a)) s.self = n.nodeid;

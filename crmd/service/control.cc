@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "crmd/common/access.h"
 
 namespace baton::service {
 
@@ -60,6 +61,7 @@ std::string ErrorReply(const absl::Status& status) {
     case absl::StatusCode::kInvalidArgument: kind = "invalid"; break;
     case absl::StatusCode::kFailedPrecondition: kind = "refused"; break;
     case absl::StatusCode::kUnimplemented: kind = "unimplemented"; break;
+    case absl::StatusCode::kPermissionDenied: kind = "denied"; break;
     default: break;
   }
   std::string msg(status.message());
@@ -80,6 +82,7 @@ absl::StatusOr<std::string> ParseReply(const std::string& reply) {
   if (kind == "invalid") return absl::InvalidArgumentError(msg);
   if (kind == "refused") return absl::FailedPreconditionError(msg);
   if (kind == "unimplemented") return absl::UnimplementedError(msg);
+  if (kind == "denied") return absl::PermissionDeniedError(msg);
   return absl::InternalError(msg);
 }
 
@@ -87,7 +90,7 @@ std::string ControlSocketPath(const std::string& explicit_path) {
   if (!explicit_path.empty()) return explicit_path;
   if (const char* s = std::getenv("BATON_SOCKET"); s && *s) return s;
   if (const char* d = std::getenv("BATON_NODE_DIR"); d && *d) return std::string(d) + "/state/crmd.sock";
-  return "/var/lib/baton/crmd.sock";
+  return "/run/baton/crmd.sock";
 }
 
 absl::StatusOr<std::string> Call(const std::string& socket_path, const std::vector<std::string>& fields) {
@@ -104,6 +107,10 @@ absl::StatusOr<std::string> Call(const std::string& socket_path, const std::vect
   if (::connect(fd, reinterpret_cast<sockaddr*>(&un), sizeof(un)) != 0) {
     int e = errno;
     ::close(fd);
+    if (e == EACCES || e == EPERM) {
+      // The socket is 0660 root:haclient (its directory 0750): say who may.
+      return absl::PermissionDeniedError(common::NoAccessMessage(::getuid()));
+    }
     return absl::UnavailableError(absl::StrCat("cannot reach baton-crmd at ", socket_path, ": ", std::strerror(e)));
   }
   std::string req = EncodeRequest(fields);

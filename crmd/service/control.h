@@ -29,7 +29,7 @@ std::string ErrorReply(const absl::Status& status);
 absl::StatusOr<std::string> ParseReply(const std::string& reply);
 
 // The socket to use: `explicit_path` if set, else $BATON_SOCKET, else
-// $BATON_NODE_DIR/state/crmd.sock (the testbed), else /var/lib/baton/crmd.sock.
+// $BATON_NODE_DIR/state/crmd.sock (the testbed), else /run/baton/crmd.sock.
 std::string ControlSocketPath(const std::string& explicit_path = "");
 
 // Sends one request and reads the whole reply. Unavailable when the daemon

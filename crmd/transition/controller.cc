@@ -86,6 +86,11 @@ void Controller::OnView(const std::set<std::string>& members, const std::string&
   }
 }
 
+void Controller::OnNodelist(std::vector<std::pair<std::string, std::string>> nodes) {
+  options_.nodes = std::move(nodes);
+  dirty_ = true;
+}
+
 void Controller::OnConfig(const cib::Cib& configured) {
   configured_ = configured;
   dirty_ = true;

@@ -68,6 +68,9 @@ class Controller {
   // not: without quorum the DC applies no-quorum-policy).
   void OnView(const std::set<std::string>& members, const std::string& dc, bool quorate, int64_t now_ms);
   void OnConfig(const cib::Cib& configured);
+  // The cluster's nodelist changed (crm cluster join/remove): (id, name) in
+  // configuration order. The next schedule sees the new set of nodes.
+  void OnNodelist(std::vector<std::pair<std::string, std::string>> nodes);
   void OnOpResult(uint64_t graph, int action, const OpResultRecord& r);
   // An operation a node's executor has started (op_status -1): the status
   // shows it in flight, so a new DC does not act as if nothing ran there.
@@ -108,7 +111,7 @@ class Controller {
   void DispatchReady();
   void Failure(const OpResultRecord& r);
 
-  const ControllerOptions options_;
+  ControllerOptions options_;  // nodes change with OnNodelist only
   const attrd::AttributeStore* attrs_;
   int64_t started_ms_;
   cib::Cib configured_;

@@ -1,0 +1,156 @@
+#include "crmd/daemon/join_server.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "crmd/common/files.h"
+
+namespace baton::crmd {
+namespace {
+
+constexpr int kSessionTimeoutMs = 5000;
+constexpr auto kDecideTimeout = std::chrono::seconds(20);
+
+int64_t WallS() { return static_cast<int64_t>(::time(nullptr)); }
+
+std::string AddressOf(const sockaddr_storage& sa) {
+  char host[INET6_ADDRSTRLEN] = {0};
+  if (sa.ss_family == AF_INET) {
+    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&sa)->sin_addr, host, sizeof(host));
+  } else if (sa.ss_family == AF_INET6) {
+    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(&sa)->sin6_addr, host, sizeof(host));
+  }
+  return host;
+}
+
+}  // namespace
+
+JoinServer::JoinServer(std::string tokens_path, std::function<void(const std::string&)> log)
+    : log_(std::move(log)), tokens_(std::move(tokens_path)) {}
+
+JoinServer::~JoinServer() { Stop(); }
+
+absl::Status JoinServer::Start(const std::string& addr, uint16_t port) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (auto st = tokens_.Load(WallS()); !st.ok()) return st;
+  }
+  sockaddr_storage sa;
+  socklen_t len = 0;
+  if (!common::ToSockaddr(addr, port, &sa, &len)) return absl::InvalidArgumentError(addr + ": not an address");
+  int fd = ::socket(sa.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int one = 1;
+  if (fd < 0 || ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+      ::bind(fd, reinterpret_cast<sockaddr*>(&sa), len) != 0 || ::listen(fd, 4) != 0) {
+    int e = errno;
+    if (fd >= 0) ::close(fd);
+    return absl::UnavailableError(absl::StrCat("cannot listen for joins on ", addr, ":", port, " (tcp): ",
+                                               std::strerror(e)));
+  }
+  if (::pipe2(wake_fd_, O_CLOEXEC) != 0) {
+    ::close(fd);
+    return absl::UnavailableError(absl::StrCat("pipe: ", std::strerror(errno)));
+  }
+  listen_fd_ = fd;
+  thread_ = std::thread([this] { Serve(); });
+  return absl::OkStatus();
+}
+
+void JoinServer::Stop() {
+  if (!thread_.joinable()) return;
+  (void)::write(wake_fd_[1], "x", 1);
+  answered_.notify_all();
+  thread_.join();
+  ::close(listen_fd_);
+  ::close(wake_fd_[0]);
+  ::close(wake_fd_[1]);
+  listen_fd_ = -1;
+}
+
+absl::StatusOr<join::JoinToken> JoinServer::IssueToken(int64_t ttl_s) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return tokens_.Issue(WallS(), ttl_s);
+}
+
+absl::Status JoinServer::RevokeToken(const std::string& id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return tokens_.Revoke(id);
+}
+
+std::vector<JoinServer::Request> JoinServer::TakeRequests() {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<Request> out(pending_.begin(), pending_.end());
+  pending_.clear();
+  return out;
+}
+
+void JoinServer::Answer(uint64_t id, proto::JoinReplyBody reply) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    answers_[id] = std::move(reply);
+  }
+  answered_.notify_all();
+}
+
+void JoinServer::Serve() {
+  for (;;) {
+    pollfd fds[2] = {{listen_fd_, POLLIN, 0}, {wake_fd_[0], POLLIN, 0}};
+    if (::poll(fds, 2, -1) < 0 && errno != EINTR) return;
+    if (fds[1].revents) return;
+    if (!(fds[0].revents & POLLIN)) continue;
+    sockaddr_storage sa;
+    socklen_t len = sizeof(sa);
+    int fd = ::accept4(listen_fd_, reinterpret_cast<sockaddr*>(&sa), &len, SOCK_CLOEXEC);
+    if (fd < 0) continue;
+    ServeOne(fd, AddressOf(sa));
+    ::close(fd);
+  }
+}
+
+void JoinServer::ServeOne(int fd, const std::string& from) {
+  std::string joined;
+  auto secret_of = [this](const std::string& id) {
+    std::lock_guard<std::mutex> lock(mu_);
+    return tokens_.Secret(id, WallS());
+  };
+  auto decide = [&](const proto::JoinRequestBody& body) {
+    std::unique_lock<std::mutex> lock(mu_);
+    uint64_t id = next_id_++;
+    pending_.push_back({id, body, from});
+    bool done = answered_.wait_for(lock, kDecideTimeout, [&] { return answers_.contains(id); });
+    proto::JoinReplyBody reply;
+    if (done) {
+      reply = std::move(answers_[id]);
+      answers_.erase(id);
+    } else {
+      reply.set_error("the cluster did not take the new node within 20 s; try again");
+    }
+    joined = reply.error().empty() ? body.name() : std::string();
+    return reply;
+  };
+  absl::Status st = join::ServeJoin(fd, secret_of, decide, kSessionTimeoutMs);
+  if (st.ok()) {
+    if (!joined.empty()) log_(absl::StrCat("join: ", joined, " (from ", from, ") was given the configuration"));
+    return;
+  }
+  // Refusals: at most one line a second, with the count of those not logged.
+  int64_t now = WallS();
+  ++refusals_unlogged_;
+  if (now != last_refusal_log_s_) {
+    log_(absl::StrCat("WARNING: join: refused a session from ", from, ": ", st.message(), " (",
+                      refusals_unlogged_, " refused since the last such line)"));
+    last_refusal_log_s_ = now;
+    refusals_unlogged_ = 0;
+  }
+}
+
+}  // namespace baton::crmd

@@ -1,0 +1,71 @@
+// The member's side of `crm cluster join`, inside baton-crmd: a TCP listener
+// on ring0's address (totem port + 11) served by one thread, one session at
+// a time. The thread does the blocking exchange (crmd/join); what to answer
+// is decided on the daemon's loop: an authenticated request waits in
+// TakeRequests() until the loop completes it with Answer(), or 20 s pass.
+//
+// Thread-safety: Start/Stop and the loop's calls (TakeRequests, Answer,
+// IssueToken, RevokeToken) may run concurrently with the serving thread;
+// everything shared is guarded by mu_.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "crmd/join/join_protocol.h"
+
+namespace baton::crmd {
+
+inline constexpr uint32_t kJoinPortOffset = 11;
+
+class JoinServer {
+ public:
+  struct Request {
+    uint64_t id = 0;
+    proto::JoinRequestBody body;
+    std::string from;  // the joiner's address, for the log
+  };
+
+  // `tokens_path` keeps issued tokens across restarts; `log` receives one
+  // line per session (refusals rate-limited to one a second).
+  JoinServer(std::string tokens_path, std::function<void(const std::string&)> log);
+  ~JoinServer();
+
+  absl::Status Start(const std::string& addr, uint16_t port);
+  void Stop();
+
+  absl::StatusOr<join::JoinToken> IssueToken(int64_t ttl_s);
+  absl::Status RevokeToken(const std::string& id);
+
+  std::vector<Request> TakeRequests();
+  void Answer(uint64_t id, proto::JoinReplyBody reply);
+
+ private:
+  void Serve();
+  void ServeOne(int fd, const std::string& from);
+
+  std::function<void(const std::string&)> log_;
+  int listen_fd_ = -1;
+  int wake_fd_[2] = {-1, -1};
+  std::thread thread_;
+
+  std::mutex mu_;
+  std::condition_variable answered_;
+  join::TokenStore tokens_;                           // guarded by mu_
+  uint64_t next_id_ = 1;                              // guarded by mu_
+  std::deque<Request> pending_;                       // guarded by mu_
+  std::map<uint64_t, proto::JoinReplyBody> answers_;  // guarded by mu_
+  int64_t last_refusal_log_s_ = 0;                    // serving thread only
+  uint64_t refusals_unlogged_ = 0;                    // serving thread only
+};
+
+}  // namespace baton::crmd
