@@ -16,6 +16,9 @@ packages=(
   iproute2 iputils-ping nftables
   # tests: OCF agents
   resource-agents iputils-arping
+  # packaging: cpack's Debian package (dpkg-shlibdeps), its postinst (adduser),
+  # and the packaging test (systemd-analyze verify; setpriv/unshare in util-linux)
+  dpkg-dev adduser systemd util-linux
   # tests: fence agents (fence_ipmilan against OpenIPMI's ipmi_sim, fence_dummy)
   fence-agents openipmi ipmitool
 )
