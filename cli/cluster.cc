@@ -35,7 +35,7 @@ constexpr size_t kAuthKeyBytes = 256;              // as corosync-keygen writes
 
 constexpr char kUsage[] =
     "usage: crm cluster init [--name NAME] [-i IFACE | --addr ADDR]... [--cluster-name NAME]\n"
-    "                        [--token MS] [--port PORT] [--token-ttl SECONDS] [--no-start]\n"
+    "                        [--totem-token MS] [--port PORT] [--token-ttl SECONDS] [--no-start]\n"
     "       crm cluster join -c MEMBER[:PORT] --token ID.SECRET [--name NAME]\n"
     "                        [-i IFACE | --addr ADDR]... [--no-start]\n"
     "       crm cluster remove [-c] NODE     take a stopped node out of the cluster\n"
@@ -214,17 +214,18 @@ int Init(const std::vector<std::string>& args, ToolContext& ctx) {
     uint32_t n = 0;
     if (a == "--cluster-name" && has) {
       cfg.cluster_name = rest[++i];
-    } else if (a == "--token" && has && absl::SimpleAtoi(rest[i + 1], &n)) {
+    } else if (a == "--totem-token" && has && absl::SimpleAtoi(rest[i + 1], &n)) {
       cfg.token_ms = n;
       cfg.heartbeat_interval_ms = std::max<uint32_t>(1, n / 5);
       ++i;
-    } else if (a == "--port" && has && absl::SimpleAtoi(rest[i + 1], &n)) {
+    } else if (a == "--port" && has && absl::SimpleAtoi(rest[i + 1], &n) && n > 0 && n <= 65535 - 11) {
       cfg.port = n;
       ++i;
-    } else if (a == "--token-ttl" && has && absl::SimpleAtoi(rest[i + 1], &ttl) && ttl > 0) {
+    } else if (a == "--token-ttl" && has && absl::SimpleAtoi(rest[i + 1], &ttl) && ttl > 0 && ttl <= 7 * 86400) {
       ++i;
     } else {
-      return Usage(ctx, absl::StrCat("init: unexpected '", a, "'"));
+      return Usage(ctx, absl::StrCat("init: '", a, "' is not an option here, or its value is out of range (--totem-token "
+                                     "50.., --port 1..65524, --token-ttl 1..604800)"));
     }
   }
   if (::geteuid() != 0) {
@@ -418,8 +419,9 @@ int Token(const std::vector<std::string>& args, ToolContext& ctx) {
     return 0;
   }
   int64_t ttl = join::kDefaultTokenTtlS;
-  if (!args.empty() && !(args.size() == 2 && args[0] == "--ttl" && absl::SimpleAtoi(args[1], &ttl) && ttl > 0)) {
-    return Usage(ctx, "token takes --ttl SECONDS or --revoke ID");
+  if (!args.empty() &&
+      !(args.size() == 2 && args[0] == "--ttl" && absl::SimpleAtoi(args[1], &ttl) && ttl > 0 && ttl <= 7 * 86400)) {
+    return Usage(ctx, "token takes --ttl SECONDS (1 to 604800) or --revoke ID");
   }
   auto r = ctx.backend->Call({"join-token", std::to_string(ttl)});
   if (!r.ok()) {

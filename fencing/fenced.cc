@@ -6,8 +6,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cstdio>
-#include <ctime>
 #include <filesystem>
 #include <iostream>
 #include <random>
@@ -31,15 +29,7 @@ constexpr int64_t kPeerQueryTimeoutMs = 5000;
 // As baton-crmd's lines: the time to the millisecond (crm report picks lines
 // by it), and the syslog priority first under systemd.
 void Log(const std::string& line) {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  struct tm tm;
-  localtime_r(&ts.tv_sec, &tm);
-  char when[32];
-  strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
-  char ms[24];
-  std::snprintf(ms, sizeof(ms), ".%03ld", ts.tv_nsec / 1000000);
-  std::cerr << common::JournalPrefix(line) << when << ms << " baton-fenced: " << line << std::endl;
+  std::cerr << common::JournalPrefix(line) << common::LogTime() << " baton-fenced: " << line << std::endl;
 }
 
 bool ValidAgentName(const std::string& a) {
@@ -95,7 +85,12 @@ absl::StatusOr<std::unique_ptr<Fenced>> Fenced::Create(const FencedOptions& o) {
     return absl::InvalidArgumentError(absl::StrCat("node '", self, "' is not in the nodelist of ", o.config_path,
                                                    "; pass --node NAME"));
   }
+  struct stat conf_st;
+  int64_t conf_mtime = ::stat(o.config_path.c_str(), &conf_st) == 0
+                           ? static_cast<int64_t>(conf_st.st_mtim.tv_sec) * 1000000000 + conf_st.st_mtim.tv_nsec
+                           : 0;
   std::unique_ptr<Fenced> f(new Fenced(o, *std::move(config), *std::move(key), self));
+  f->config_mtime_ns_ = conf_mtime;  // the file just read: later rewrites are reloaded
   if (!o.devices_path.empty()) {
     auto file = ReadDevicesFile(o.devices_path);
     if (!file.ok()) return file.status();
@@ -236,7 +231,6 @@ void Fenced::ReloadConfigLocked(int64_t now_ms) {
   struct stat st;
   if (::stat(options_.config_path.c_str(), &st) != 0) return;
   int64_t mtime = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
-  if (config_mtime_ns_ == 0) config_mtime_ns_ = mtime;  // the file Create() read
   if (mtime == config_mtime_ns_) return;
   config_mtime_ns_ = mtime;
   auto next = config::ReadClusterConfig(options_.config_path);

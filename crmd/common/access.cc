@@ -44,6 +44,8 @@ absl::Status RestrictClusterSocket(const std::string& path) {
 
 absl::Status MakeSocketDirectory(const std::string& dir) {
   struct stat st;
+  // An existing directory is left as it is (it may be /tmp, or made by
+  // tmpfiles.d with the package's owner and mode).
   if (::stat(dir.c_str(), &st) == 0) return absl::OkStatus();
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);

@@ -20,7 +20,8 @@ inline constexpr char kClusterGroup[] = "haclient";
 absl::Status RestrictClusterSocket(const std::string& path);
 
 // Creates the directory that holds the sockets (and its parents) when
-// missing: 0750 root:haclient when the group exists, else 0700.
+// missing: 0750 root:haclient when the group exists, else 0700. An existing
+// directory is left alone (the package's tmpfiles.d makes /run/baton).
 absl::Status MakeSocketDirectory(const std::string& dir);
 
 // Whether a client with these credentials may use the cluster: root, the

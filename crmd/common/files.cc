@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <ifaddrs.h>
 #include <netinet/in.h>
 #include <unistd.h>
@@ -38,7 +39,9 @@ absl::Status WriteFileDurably(const std::string& path, const std::string& text, 
   std::string tmp = path + ".tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
   if (fd < 0) return absl::InternalError(absl::StrCat(tmp, ": ", std::strerror(errno)));
-  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
+  // The mode asked for, whatever the umask or a stale temporary file had.
+  bool ok = ::fchmod(fd, static_cast<mode_t>(mode)) == 0 &&
+            ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
   int e = errno;
   ::close(fd);
   if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
@@ -76,6 +79,16 @@ bool ToSockaddr(const std::string& addr, uint16_t port, sockaddr_storage* out, s
     return true;
   }
   return false;
+}
+
+std::string AddressString(const sockaddr_storage& sa) {
+  char host[INET6_ADDRSTRLEN] = {0};
+  if (sa.ss_family == AF_INET) {
+    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&sa)->sin_addr, host, sizeof(host));
+  } else if (sa.ss_family == AF_INET6) {
+    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(&sa)->sin6_addr, host, sizeof(host));
+  }
+  return host;
 }
 
 }  // namespace baton::common

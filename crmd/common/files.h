@@ -22,4 +22,7 @@ std::set<std::string> LocalAddresses();
 // An IPv4 or IPv6 address and port as a sockaddr; false if `addr` is neither.
 bool ToSockaddr(const std::string& addr, uint16_t port, sockaddr_storage* out, socklen_t* len);
 
+// The address of a sockaddr as text ("" for other families).
+std::string AddressString(const sockaddr_storage& sa);
+
 }  // namespace baton::common

@@ -12,6 +12,10 @@ namespace baton::common {
 // The syslog priority (0..7) of a log line by its first word.
 int LogPriority(std::string_view text);
 
+// The local time to the millisecond, "YYYY-MM-DD HH:MM:SS.mmm", as every
+// log line of the daemons starts (crm report picks lines by it).
+std::string LogTime();
+
 // "<N>" when stderr goes to the journal, else "".
 std::string JournalPrefix(std::string_view text);
 

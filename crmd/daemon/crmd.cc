@@ -70,19 +70,12 @@ using common::WriteFileDurably;
 // A log line on stderr with the wall-clock time to the millisecond, as
 // "2026-11-26 05:30:18.123 baton-crmd: ...".
 __attribute__((format(printf, 1, 2))) void Log(const char* fmt, ...) {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  struct tm tm;
-  localtime_r(&ts.tv_sec, &tm);
-  char when[32];
-  strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
   char text[2048];
   va_list ap;
   va_start(ap, fmt);
   std::vsnprintf(text, sizeof(text), fmt, ap);
   va_end(ap);
-  std::fprintf(stderr, "%s%s.%03ld baton-crmd: %s", common::JournalPrefix(text).c_str(), when, ts.tv_nsec / 1000000,
-               text);
+  std::fprintf(stderr, "%s%s baton-crmd: %s", common::JournalPrefix(text).c_str(), common::LogTime().c_str(), text);
 }
 
 volatile std::sig_atomic_t g_stop = 0;
@@ -126,6 +119,19 @@ std::string BesideBinary(const std::string& relative, const std::string& install
   return installed;
 }
 
+// The quorum { } section and the nodelist's votes, as votequorum reads them.
+quorum::Config QuorumConfig(const config::ClusterConfig& c) {
+  quorum::Config qc;
+  for (const auto& n : c.nodes) qc.nodes.push_back({n.nodeid, n.votes});
+  qc.expected_votes = c.expected_votes;
+  qc.two_node = c.two_node;
+  qc.wait_for_all = c.wait_for_all;
+  qc.last_man_standing = c.last_man_standing;
+  qc.last_man_standing_window_ms = c.last_man_standing_window_ms;
+  qc.auto_tie_breaker = c.auto_tie_breaker;
+  return qc;
+}
+
 // OpResult.action of an operation that started and has no result yet.
 constexpr int kPendingAction = -2;
 
@@ -153,6 +159,7 @@ class Daemon {
   void OnClusterConf(uint32_t from, const crmd::ClusterConf& m, uint64_t now);
   void ExpireConfChanges(uint64_t now);
   void RemoveNodeRequest(int fd, const std::vector<std::string>& req, uint64_t now);
+  std::string RefuseNodelistChange(const config::ClusterConfig& next) const;
   bool ClientMayUseCluster(int fd);
   void WarnOnLinkChange(uint64_t now);
   void Send(const membership::Heartbeat& hb);
@@ -365,15 +372,7 @@ absl::Status Daemon::Init() {
   uint64_t incarnation = static_cast<uint64_t>(ts.tv_sec) * 1000 + static_cast<uint64_t>(ts.tv_nsec) / 1000000;
   membership_ = std::make_unique<membership::Membership>(mo, incarnation, persisted_seq_, start_ms_);
 
-  quorum::Config qc;
-  for (const auto& n : cfg.nodes) qc.nodes.push_back({n.nodeid, n.votes});
-  qc.expected_votes = cfg.expected_votes;
-  qc.two_node = cfg.two_node;
-  qc.wait_for_all = cfg.wait_for_all;
-  qc.last_man_standing = cfg.last_man_standing;
-  qc.last_man_standing_window_ms = cfg.last_man_standing_window_ms;
-  qc.auto_tie_breaker = cfg.auto_tie_breaker;
-  auto q = quorum::Quorum::Create(qc, setup_.self);
+  auto q = quorum::Quorum::Create(QuorumConfig(cfg), setup_.self);
   if (!q.ok()) return q.status();
   quorum_.emplace(*std::move(q));
   seen_ = membership_->view();
@@ -668,28 +667,26 @@ absl::Status Daemon::ApplyClusterConf(const config::ClusterConfig& c, const std:
     return absl::InvalidArgumentError(absl::StrCat("the new nodelist gives this node's id ", setup_.self,
                                                    " to '", me->name, "'"));
   }
+  // Everything is checked before anything is written or applied, so the
+  // file on disk never holds a nodelist this daemon refused.
+  std::string text = config::FormatClusterConfig(c);
+  if (auto parsed = config::ParseClusterConfig(text); !parsed.ok()) return parsed.status();
   if (me != nullptr) {
-    if (auto st = common::WriteFileDurably(options_.config_path, config::FormatClusterConfig(c), 0644); !st.ok()) {
-      return st;
-    }
+    if (auto q = quorum::Quorum::Create(QuorumConfig(c), setup_.self); !q.ok()) return q.status();
+    if (auto st = common::WriteFileDurably(options_.config_path, text, 0644); !st.ok()) return st;
   }
-  quorum::Config qc;
-  for (const auto& n : c.nodes) qc.nodes.push_back({n.nodeid, n.votes});
-  qc.expected_votes = c.expected_votes;
-  qc.two_node = c.two_node;
-  qc.wait_for_all = c.wait_for_all;
-  qc.last_man_standing = c.last_man_standing;
-  qc.last_man_standing_window_ms = c.last_man_standing_window_ms;
-  qc.auto_tie_breaker = c.auto_tie_breaker;
   if (me == nullptr) {
     std::string aside = absl::StrCat(options_.config_path, ".removed");
-    ::rename(options_.config_path.c_str(), aside.c_str());
+    if (::rename(options_.config_path.c_str(), aside.c_str()) != 0) {
+      Log("ERROR: cannot set %s aside (%s): move it away before starting this node again\n",
+          options_.config_path.c_str(), std::strerror(errno));
+    }
     Log("WARNING: this node was removed from the cluster (%s, config_version %u); its configuration is now %s; "
         "stopping\n", why.c_str(), c.config_version, aside.c_str());
     removed_ = true;
     return absl::OkStatus();
   }
-  if (auto st = quorum_->Reconfigure(qc); !st.ok()) return st;
+  if (auto st = quorum_->Reconfigure(QuorumConfig(c)); !st.ok()) return st;
   setup_.config = c;
   node_ids_.clear();
   std::vector<membership::NodeId> ids;
@@ -752,7 +749,10 @@ void Daemon::ExpireConfChanges(uint64_t now) {
 
 // Every member says which nodelist it has when the view changes; a member
 // with an older one adopts the newer (a node that was away during a join
-// or a removal catches up; a removed node learns it was removed).
+// catches up). A removed node is no longer heard by the others: it stays
+// alone with its old nodelist, without quorum, until it is reinstalled or
+// its cluster.conf is moved aside — it was stopped or fenced before the
+// removal (RemoveNodeRequest), so it runs nothing.
 void Daemon::BroadcastClusterConf(uint64_t now) {
   crmd::PeerMessage m;
   m.mutable_cluster_conf()->set_config_version(setup_.config.config_version);
@@ -804,6 +804,32 @@ void Daemon::OnClusterConf(uint32_t from, const crmd::ClusterConf& m, uint64_t n
   }
 }
 
+// Why the nodelist may not change to `next` here now ("" = it may): only
+// the DC of a quorate partition changes it, one change at a time, so two
+// changes never race to the same config_version; and the members up now
+// must still have quorum under the new expected votes (a join of a node
+// that never starts must not cost the cluster its quorum).
+std::string Daemon::RefuseNodelistChange(const config::ClusterConfig& next) const {
+  if (!quorum_->quorate()) return "this partition has no quorum";
+  if (!controller_->is_dc()) {
+    return absl::StrCat("nodelist changes are made by the DC (", controller_->dc().empty() ? "none yet" : controller_->dc(),
+                        "): run it there (crm cluster token there makes a join token)");
+  }
+  if (!conf_changes_.empty()) return "another nodelist change is still in progress; try again in a few seconds";
+  uint32_t total = 0, up = 0;
+  for (const auto& n : next.nodes) {
+    total += n.votes;
+    if (membership_->view().members.count(n.nodeid)) up += n.votes;
+  }
+  uint32_t needed = next.two_node ? 1 : total / 2 + 1;
+  if (next.expected_votes) needed = *next.expected_votes / 2 + 1;
+  if (up < needed) {
+    return absl::StrCat("after this change ", needed, " votes are needed for quorum and only ", up,
+                        " members are up: start the nodes that are down first");
+  }
+  return "";
+}
+
 // Authenticated join requests (crmd/daemon/join_server.h): the nodelist
 // with the new node goes to every member before the joiner gets it.
 void Daemon::PumpJoins(uint64_t now) {
@@ -819,8 +845,8 @@ void Daemon::PumpJoins(uint64_t now) {
       reply_error(std::string(next.status().message()));
       continue;
     }
-    if (!quorum_->quorate()) {
-      reply_error("this member's partition has no quorum; join through a member of the quorate partition");
+    if (auto why = RefuseNodelistChange(*next); !why.empty()) {
+      reply_error(why);
       continue;
     }
     auto answer = [this, id = r.id, name = r.body.name()](const std::string& error) {
@@ -865,13 +891,25 @@ void Daemon::RemoveNodeRequest(int fd, const std::vector<std::string>& req, uint
                      "), so that its resources move away cleanly"))));
     return;
   }
-  if (!quorum_->quorate()) {
-    reply(service::ErrorReply(absl::FailedPreconditionError("this partition has no quorum")));
-    return;
+  // Only a node that left cleanly or was fenced, and runs nothing: the
+  // status forgets a removed node, so anything still running there would
+  // otherwise be started elsewhere without fencing.
+  if (it != node_ids_.end()) {
+    auto life = controller_->table().Life(name);
+    if (life == transition::NodeLife::kLost || controller_->table().AnyActive(name)) {
+      reply(service::ErrorReply(absl::FailedPreconditionError(absl::StrCat(
+          name, " left without being fenced (or may still run resources): fence it first (crm node fence ", name,
+          ", or crm node clearstate ", name, " once you know it is off)"))));
+      return;
+    }
   }
   auto next = RemoveNode(setup_.config, name);
   if (!next.ok()) {
     reply(service::ErrorReply(next.status()));
+    return;
+  }
+  if (auto why = RefuseNodelistChange(*next); !why.empty()) {
+    reply(service::ErrorReply(absl::FailedPreconditionError(why)));
     return;
   }
   StartConfChange(*next, now, [this, reply, name](const std::string& error) {
@@ -1618,6 +1656,7 @@ absl::Status Daemon::Loop() {
         shutdown_since = t;
         g_stop = 0;
         Log("shutting down: handing over the resources that run here\n");
+        join_->Stop();  // no joins through a node that is leaving
         std::string when = std::to_string(WallSeconds());
         (void)attrs_.Set(self_name_, "shutdown", when, attrd::Lifetime::kReboot);
         crmd::PeerMessage m;

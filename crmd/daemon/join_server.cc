@@ -22,16 +22,6 @@ constexpr auto kDecideTimeout = std::chrono::seconds(20);
 
 int64_t WallS() { return static_cast<int64_t>(::time(nullptr)); }
 
-std::string AddressOf(const sockaddr_storage& sa) {
-  char host[INET6_ADDRSTRLEN] = {0};
-  if (sa.ss_family == AF_INET) {
-    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&sa)->sin_addr, host, sizeof(host));
-  } else if (sa.ss_family == AF_INET6) {
-    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(&sa)->sin6_addr, host, sizeof(host));
-  }
-  return host;
-}
-
 }  // namespace
 
 JoinServer::JoinServer(std::string tokens_path, std::function<void(const std::string&)> log)
@@ -67,6 +57,10 @@ absl::Status JoinServer::Start(const std::string& addr, uint16_t port) {
 
 void JoinServer::Stop() {
   if (!thread_.joinable()) return;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
   (void)::write(wake_fd_[1], "x", 1);
   answered_.notify_all();
   thread_.join();
@@ -88,7 +82,10 @@ absl::Status JoinServer::RevokeToken(const std::string& id) {
 
 std::vector<JoinServer::Request> JoinServer::TakeRequests() {
   std::lock_guard<std::mutex> lock(mu_);
-  std::vector<Request> out(pending_.begin(), pending_.end());
+  std::vector<Request> out;
+  for (auto& r : pending_) {
+    if (abandoned_.erase(r.id) == 0) out.push_back(std::move(r));
+  }
   pending_.clear();
   return out;
 }
@@ -96,6 +93,7 @@ std::vector<JoinServer::Request> JoinServer::TakeRequests() {
 void JoinServer::Answer(uint64_t id, proto::JoinReplyBody reply) {
   {
     std::lock_guard<std::mutex> lock(mu_);
+    if (abandoned_.erase(id)) return;  // the session gave up waiting
     answers_[id] = std::move(reply);
   }
   answered_.notify_all();
@@ -111,7 +109,7 @@ void JoinServer::Serve() {
     socklen_t len = sizeof(sa);
     int fd = ::accept4(listen_fd_, reinterpret_cast<sockaddr*>(&sa), &len, SOCK_CLOEXEC);
     if (fd < 0) continue;
-    ServeOne(fd, AddressOf(sa));
+    ServeOne(fd, common::AddressString(sa));
     ::close(fd);
   }
 }
@@ -126,13 +124,15 @@ void JoinServer::ServeOne(int fd, const std::string& from) {
     std::unique_lock<std::mutex> lock(mu_);
     uint64_t id = next_id_++;
     pending_.push_back({id, body, from});
-    bool done = answered_.wait_for(lock, kDecideTimeout, [&] { return answers_.contains(id); });
+    answered_.wait_for(lock, kDecideTimeout, [&] { return answers_.contains(id) || stopping_; });
     proto::JoinReplyBody reply;
-    if (done) {
+    if (answers_.contains(id)) {
       reply = std::move(answers_[id]);
       answers_.erase(id);
     } else {
-      reply.set_error("the cluster did not take the new node within 20 s; try again");
+      abandoned_.insert(id);
+      reply.set_error(stopping_ ? "the member is shutting down; join through another one"
+                                : "the cluster did not take the new node within 20 s; try again");
     }
     joined = reply.error().empty() ? body.name() : std::string();
     return reply;

@@ -15,6 +15,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -64,6 +65,8 @@ class JoinServer {
   uint64_t next_id_ = 1;                              // guarded by mu_
   std::deque<Request> pending_;                       // guarded by mu_
   std::map<uint64_t, proto::JoinReplyBody> answers_;  // guarded by mu_
+  std::set<uint64_t> abandoned_;                      // guarded by mu_: the joiner was told to retry
+  bool stopping_ = false;                             // guarded by mu_
   int64_t last_refusal_log_s_ = 0;                    // serving thread only
   uint64_t refusals_unlogged_ = 0;                    // serving thread only
 };

@@ -307,6 +307,11 @@ absl::Status ServeJoin(int fd, const std::function<std::optional<std::string>(co
                      timeout_ms);
     return absl::InvalidArgumentError("unknown join protocol version");
   }
+  // Checked before it is looked up or logged: it comes from anyone.
+  if (!IsHex(hello.hello().token_id(), 8)) {
+    (void)WriteFrame(fd, ErrorFrame("the join token's id is not 8 hex digits"), timeout_ms);
+    return absl::InvalidArgumentError("a join hello with a malformed token id");
+  }
   auto secret = secret_of(hello.hello().token_id());
   if (!secret) {
     (void)WriteFrame(fd, ErrorFrame("the join token is unknown or has expired on this member; make a new one "

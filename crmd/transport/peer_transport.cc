@@ -64,16 +64,6 @@ std::string RandomNonce() {
   return n;
 }
 
-std::string AddressOf(const sockaddr_storage& sa) {
-  char host[INET6_ADDRSTRLEN] = {0};
-  if (sa.ss_family == AF_INET) {
-    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&sa)->sin_addr, host, sizeof(host));
-  } else if (sa.ss_family == AF_INET6) {
-    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(&sa)->sin6_addr, host, sizeof(host));
-  }
-  return host;
-}
-
 constexpr uint64_t kLogFlushMs = 10000;
 
 }  // namespace
@@ -292,7 +282,7 @@ void PeerTransport::AcceptConnections(uint64_t now_ms) {
     socklen_t len = sizeof(sa);
     int fd = ::accept4(listen_fd_, reinterpret_cast<sockaddr*>(&sa), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) break;
-    std::string host = AddressOf(sa);
+    std::string host = common::AddressString(sa);
     bool known = false;
     for (const auto& p : options_.peers) known = known || p.addr == host;
     if (!known) {

@@ -144,6 +144,10 @@ def package_and_install():
     st = os.stat("/var/lib/baton")
     check("/var/lib/baton is 0750 root:haclient",
           oct(st.st_mode & 0o777) == "0o750" and st.st_gid == grp.getgrnam("haclient").gr_gid, oct(st.st_mode))
+    st = os.stat("/run/baton")
+    check("/run/baton (the sockets) is 0750 root:haclient",
+          oct(st.st_mode & 0o777) == "0o750" and st.st_gid == grp.getgrnam("haclient").gr_gid, oct(st.st_mode))
+    check("tmpfiles.d makes /run/baton at boot", os.path.exists("/usr/lib/tmpfiles.d/baton.conf"))
     units = ["/lib/systemd/system/baton-fenced.service", "/lib/systemd/system/baton-crmd.service"]
     v = run(["systemd-analyze", "verify", *units], timeout=60)
     # Without systemd as PID 1 (a container) verify may still print its own
