@@ -17,7 +17,8 @@
 namespace baton::crmd {
 namespace {
 
-constexpr int kSessionTimeoutMs = 5000;
+constexpr int kSessionTimeoutMs = 3000;  // per frame
+constexpr size_t kMaxSessions = 4;
 constexpr auto kDecideTimeout = std::chrono::seconds(20);
 
 int64_t WallS() { return static_cast<int64_t>(::time(nullptr)); }
@@ -64,6 +65,7 @@ void JoinServer::Stop() {
   (void)::write(wake_fd_[1], "x", 1);
   answered_.notify_all();
   thread_.join();
+  ReapWorkers(/*all=*/true);  // each ends within a frame timeout once stopping_ is set
   ::close(listen_fd_);
   ::close(wake_fd_[0]);
   ::close(wake_fd_[1]);
@@ -109,8 +111,53 @@ void JoinServer::Serve() {
     socklen_t len = sizeof(sa);
     int fd = ::accept4(listen_fd_, reinterpret_cast<sockaddr*>(&sa), &len, SOCK_CLOEXEC);
     if (fd < 0) continue;
-    ServeOne(fd, common::AddressString(sa));
-    ::close(fd);
+    std::string from = common::AddressString(sa);
+    {
+      // A few sessions at once, one per source: a peer that connects and
+      // says nothing holds one slot for a few seconds, never every join.
+      std::lock_guard<std::mutex> lock(mu_);
+      if (sessions_.size() >= kMaxSessions || sessions_.contains(from)) {
+        ::close(fd);
+        NoteRefusalLocked(from, "too many join sessions at once");
+        continue;
+      }
+      sessions_.insert(from);
+    }
+    ReapWorkers(/*all=*/false);
+    auto done = std::make_shared<std::atomic<bool>>(false);
+    workers_.push_back({std::thread([this, fd, from, done] {
+                          ServeOne(fd, from);
+                          ::close(fd);
+                          {
+                            std::lock_guard<std::mutex> lock(mu_);
+                            sessions_.erase(from);
+                          }
+                          *done = true;
+                        }),
+                        done});
+  }
+}
+
+void JoinServer::ReapWorkers(bool all) {
+  for (auto it = workers_.begin(); it != workers_.end();) {
+    if (all || *it->done) {
+      it->thread.join();
+      it = workers_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+void JoinServer::NoteRefusalLocked(const std::string& from, absl::string_view why) {
+  // At most one line a second, with the count of those not logged.
+  int64_t now = WallS();
+  ++refusals_unlogged_;
+  if (now != last_refusal_log_s_) {
+    log_(absl::StrCat("WARNING: join: refused a session from ", from, ": ", why, " (", refusals_unlogged_,
+                      " refused since the last such line)"));
+    last_refusal_log_s_ = now;
+    refusals_unlogged_ = 0;
   }
 }
 
@@ -142,15 +189,8 @@ void JoinServer::ServeOne(int fd, const std::string& from) {
     if (!joined.empty()) log_(absl::StrCat("join: ", joined, " (from ", from, ") was given the configuration"));
     return;
   }
-  // Refusals: at most one line a second, with the count of those not logged.
-  int64_t now = WallS();
-  ++refusals_unlogged_;
-  if (now != last_refusal_log_s_) {
-    log_(absl::StrCat("WARNING: join: refused a session from ", from, ": ", st.message(), " (",
-                      refusals_unlogged_, " refused since the last such line)"));
-    last_refusal_log_s_ = now;
-    refusals_unlogged_ = 0;
-  }
+  std::lock_guard<std::mutex> lock(mu_);
+  NoteRefusalLocked(from, st.message());
 }
 
 }  // namespace baton::crmd

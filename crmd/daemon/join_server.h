@@ -1,18 +1,22 @@
 // The member's side of `crm cluster join`, inside baton-crmd: a TCP listener
-// on ring0's address (totem port + 11) served by one thread, one session at
-// a time. The thread does the blocking exchange (crmd/join); what to answer
+// on ring0's address (totem port + 11); up to four sessions at once, one per
+// source address, each on its own thread with a 3 s limit per frame. The thread does the blocking exchange (crmd/join); what to answer
 // is decided on the daemon's loop: an authenticated request waits in
 // TakeRequests() until the loop completes it with Answer(), or 20 s pass.
 //
 // Thread-safety: Start/Stop and the loop's calls (TakeRequests, Answer,
-// IssueToken, RevokeToken) may run concurrently with the serving thread;
-// everything shared is guarded by mu_.
+// IssueToken, RevokeToken) may run concurrently with the session threads;
+// everything shared is guarded by mu_. Stop() returns once every session
+// has ended.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -53,11 +57,19 @@ class JoinServer {
  private:
   void Serve();
   void ServeOne(int fd, const std::string& from);
+  void NoteRefusalLocked(const std::string& from, absl::string_view why);
+  // Joins finished session threads (all of them, waiting, when `all`).
+  void ReapWorkers(bool all);
 
   std::function<void(const std::string&)> log_;
   int listen_fd_ = -1;
   int wake_fd_[2] = {-1, -1};
   std::thread thread_;
+  struct Worker {
+    std::thread thread;
+    std::shared_ptr<std::atomic<bool>> done;
+  };
+  std::vector<Worker> workers_;  // the accepting thread's, then Stop()'s
 
   std::mutex mu_;
   std::condition_variable answered_;
@@ -67,8 +79,9 @@ class JoinServer {
   std::map<uint64_t, proto::JoinReplyBody> answers_;  // guarded by mu_
   std::set<uint64_t> abandoned_;                      // guarded by mu_: the joiner was told to retry
   bool stopping_ = false;                             // guarded by mu_
-  int64_t last_refusal_log_s_ = 0;                    // serving thread only
-  uint64_t refusals_unlogged_ = 0;                    // serving thread only
+  std::set<std::string> sessions_;                    // guarded by mu_: sources being served
+  int64_t last_refusal_log_s_ = 0;                    // guarded by mu_
+  uint64_t refusals_unlogged_ = 0;                    // guarded by mu_
 };
 
 }  // namespace baton::crmd
