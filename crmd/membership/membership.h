@@ -74,6 +74,10 @@ struct Options {
   // Tests only: install the own proposal without waiting for agreement, to
   // prove the simulation's invariant checks catch a broken protocol.
   bool unsafe_skip_agreement = false;
+  // Tests only: count heartbeats addressed to another node or to another
+  // life of this one (drops invariant 4's echo check), to prove the
+  // simulation's replay fault catches a receiver that trusts replays.
+  bool unsafe_skip_echo_check = false;
 };
 
 struct Counters {

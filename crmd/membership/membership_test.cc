@@ -274,6 +274,24 @@ TEST(Membership, ARestartedNodeDoesNotTakeOldHeartbeatsForNew) {
   EXPECT_EQ(after.LinksUp(2, 1600), 1u);
 }
 
+// The mutation switch the simulation uses to test its replay checks.
+TEST(Membership, UnsafeSkipEchoCheckCountsReplays) {
+  Options o;
+  o.self = 1;
+  o.nodes = {1, 2};
+  o.unsafe_skip_echo_check = true;
+  Membership m(o, /*incarnation=*/200, 0, 0);
+  Heartbeat hb;
+  hb.sender = 2;
+  hb.incarnation = 7;
+  hb.seq = 1;
+  hb.receiver = 3;               // meant for another node
+  hb.receiver_incarnation = 100; // and an earlier life
+  m.OnHeartbeat(hb, 10);
+  EXPECT_EQ(m.counters().received, 1u);
+  EXPECT_EQ(m.LinksUp(2, 10), 1u);
+}
+
 TEST(Membership, RingIdsNeverRepeatAcrossRestarts) {
   Cluster c(2, 1);
   ASSERT_TRUE(c.TimeToView({1, 2}, 2000));

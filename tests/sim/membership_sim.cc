@@ -2,7 +2,9 @@
 #include "tests/sim/membership_sim.h"
 
 #include <algorithm>
+#include <array>
 #include <map>
+#include <optional>
 #include <sstream>
 
 #include "crmd/membership/election.h"
@@ -22,6 +24,15 @@ struct Packet {
   Heartbeat hb;
 };
 
+// One replayed datagram, kept to describe a failure.
+struct ReplayNote {
+  uint64_t at_ms;
+  NodeId to;
+  uint64_t to_incarnation;
+  Heartbeat hb;  // without its sets: only the header is printed
+  bool counted;
+};
+
 class Sim {
  public:
   explicit Sim(const SimOptions& o) : o_(o), rng_(o.seed) {
@@ -39,6 +50,7 @@ class Sim {
       if (now_ < o_.fault_ms) MaybeFault();
       if (now_ == o_.fault_ms) HealAll();
       Deliver();
+      if (o_.replay > 0 && Chance(o_.replay)) Replay();
       for (NodeId n : ids_) {
         if (!up_[n]) continue;
         auto hb = nodes_[n]->Tick(now_);
@@ -46,6 +58,7 @@ class Sim {
         quorum::Quorum& q = quorum_.at(n);
         if (!(nodes_[n]->view() == seen_view_[n])) {
           seen_view_[n] = nodes_[n]->view();
+          CheckInstalled(n);
           q.OnMembership(seen_view_[n].members, now_);
         }
         q.OnTick(now_);
@@ -72,6 +85,7 @@ class Sim {
     mo.token_ms = o_.token_ms;
     mo.heartbeat_interval_ms = o_.heartbeat_ms;
     mo.unsafe_skip_agreement = o_.break_agreement;
+    mo.unsafe_skip_echo_check = o_.break_echo;
     nodes_[n] = std::make_unique<Membership>(mo, ++incarnations_[n] + now_ * 1000, disk_[n], now_);
     disk_[n] = nodes_[n]->max_seq();
     quorum::Config qc;
@@ -89,6 +103,7 @@ class Sim {
     quorum_.at(n).OnMembership(nodes_[n]->view().members, now_);
     seen_view_[n] = nodes_[n]->view();
     up_[n] = true;
+    arrived_[n].clear();  // the new life has heard nothing yet
   }
 
   void MaybeFault() {
@@ -172,8 +187,57 @@ class Sim {
     std::sort(due.begin(), due.end(), [](const Packet& a, const Packet& b) {
       return a.deliver_at != b.deliver_at ? a.deliver_at < b.deliver_at : a.order < b.order;
     });
-    for (const Packet& p : due) {
-      if (up_[p.to]) nodes_[p.to]->OnHeartbeat(p.hb, now_);
+    for (Packet& p : due) {
+      if (up_[p.to]) {
+        std::vector<std::optional<uint64_t>>& at = arrived_[p.to][p.hb.sender];
+        at.resize(static_cast<size_t>(o_.links));
+        at[p.hb.link] = now_;
+        nodes_[p.to]->OnHeartbeat(p.hb, now_);
+      }
+      if (o_.replay > 0) Record(std::move(p));
+    }
+  }
+
+  // The attacker's copy: the latest datagrams in a ring; those that leave
+  // it are sampled uniformly (reservoir) into the archive, so heartbeats
+  // from lives long gone stay available for replay.
+  void Record(Packet p) {
+    if (recent_.size() < o_.replay_recent) {
+      recent_.push_back(std::move(p));
+      return;
+    }
+    if (!recent_.empty()) {
+      std::swap(recent_[recent_next_], p);  // p is now the evicted one
+      recent_next_ = (recent_next_ + 1) % recent_.size();
+    }
+    ++evicted_;
+    if (archive_.size() < o_.replay_archive) {
+      archive_.push_back(std::move(p));
+    } else if (uint64_t j = Uniform(0, evicted_ - 1); j < archive_.size()) {
+      archive_[j] = std::move(p);
+    }
+  }
+
+  void Replay() {
+    int burst = static_cast<int>(Uniform(1, static_cast<uint64_t>(std::max(1, o_.replay_burst))));
+    for (int i = 0; i < burst; ++i) {
+      bool old = !archive_.empty() && (recent_.empty() || Chance(0.5));
+      const std::vector<Packet>& from = old ? archive_ : recent_;
+      if (from.empty()) return;
+      const Packet& p = from[Uniform(0, from.size() - 1)];
+      NodeId to = Chance(0.5) ? p.to : ids_[Uniform(0, ids_.size() - 1)];
+      if (!up_[to]) continue;
+      Membership& m = *nodes_[to];
+      uint64_t before = m.counters().received;
+      m.OnHeartbeat(p.hb, now_);
+      bool counted = m.counters().received != before;
+      ++result_.replays;
+      if (!counted) ++result_.replays_refused;
+      ReplayNote note{now_, to, m.incarnation(), p.hb, counted};
+      note.hb.reachable.clear();
+      note.hb.proposal.clear();
+      note.hb.installed.members.clear();
+      replay_log_[replay_log_next_++ % replay_log_.size()] = std::move(note);
     }
   }
 
@@ -184,8 +248,73 @@ class Sim {
       << " (" << o_.nodes << " nodes; rerun: BATON_SIM_SEED=" << o_.seed
       << " build/bin/membership_sim_test --gtest_filter='*Seeded*')\nevents:";
     for (const auto& e : events_) s << "\n  " << e;
+    if (result_.replays > 0) {
+      s << "\nlast replays (" << result_.replays << " in all, " << result_.replays - result_.replays_refused
+        << " counted):";
+      for (size_t i = 0; i < replay_log_.size(); ++i) {
+        const auto& r = replay_log_[(replay_log_next_ + i) % replay_log_.size()];
+        if (!r) continue;
+        s << "\n  " << r->at_ms << "ms to n" << r->to << "#" << r->to_incarnation << ": n" << r->hb.sender << "#"
+          << r->hb.incarnation << " seq " << r->hb.seq << " link " << r->hb.link << " for n" << r->hb.receiver
+          << "#" << r->hb.receiver_incarnation << (r->counted ? " COUNTED" : " refused");
+      }
+    }
     result_.ok = false;
     result_.failure = s.str();
+  }
+
+  // When `n`'s copy of a datagram from `peer` last arrived on `link` in n's
+  // current life (replays excluded).
+  std::optional<uint64_t> Arrived(NodeId n, NodeId peer, uint32_t link) const {
+    auto a = arrived_.find(n);
+    if (a == arrived_.end()) return std::nullopt;
+    auto b = a->second.find(peer);
+    if (b == a->second.end() || link >= b->second.size()) return std::nullopt;
+    return b->second[link];
+  }
+  bool WithinToken(std::optional<uint64_t> at) const { return at && now_ <= *at + o_.token_ms; }
+
+  // 5. Only what was really sent makes a peer count: a node counts a peer
+  // up on a link only if a datagram the peer sent there reached this life
+  // of the node within token. Replays (to the wrong node, to an earlier
+  // life, from a crashed peer, over a cut link) must never keep a peer up.
+  bool CheckLinksAreReal(NodeId n) {
+    for (NodeId peer : ids_) {
+      if (peer == n) continue;
+      uint32_t up = nodes_[n]->LinksUp(peer, now_);
+      for (uint32_t l = 0; up != 0 && l < static_cast<uint32_t>(o_.links); ++l) {
+        if (!(up & (1u << l))) continue;
+        auto at = Arrived(n, peer, l);
+        if (WithinToken(at)) continue;
+        std::ostringstream s;
+        s << "n" << n << " counts n" << peer << (up_[peer] ? "" : " (down)") << " up on link " << l
+          << " but nothing it sent arrived there ";
+        if (at) {
+          s << "for " << now_ - *at << "ms";
+        } else {
+          s << "in this life of n" << n;
+        }
+        Fail(s.str());
+        return false;
+      }
+    }
+    return true;
+  }
+
+  // 6. A view is installed only with members really heard within token,
+  // so no replay can bring a crashed node (or an earlier life) into one.
+  void CheckInstalled(NodeId n) {
+    for (NodeId m : nodes_[n]->view().members) {
+      if (m == n) continue;
+      bool heard = false;
+      for (uint32_t l = 0; l < static_cast<uint32_t>(o_.links); ++l) heard = heard || WithinToken(Arrived(n, m, l));
+      if (heard) continue;
+      std::ostringstream s;
+      s << "n" << n << " installed a view with n" << m << (up_[m] ? "" : " (down)")
+        << " without having heard it within token";
+      Fail(s.str());
+      return;
+    }
   }
 
   void Check() {
@@ -206,6 +335,7 @@ class Sim {
         Fail("a node installed a view without itself");
         return;
       }
+      if (!CheckLinksAreReal(n)) return;
       bool q = o_.break_quorum || quorum_.at(n).quorate();
       if (q) quorate.push_back(v.members);
       // 3. At most one DC per quorate view.
@@ -265,6 +395,14 @@ class Sim {
   std::map<NodeId, membership::View> seen_view_;
   std::map<NodeId, std::map<NodeId, std::vector<bool>>> link_up_;
   std::vector<Packet> in_flight_;
+  // arrived_[to][from][link]: last arrival of a real datagram in to's life.
+  std::map<NodeId, std::map<NodeId, std::vector<std::optional<uint64_t>>>> arrived_;
+  std::vector<Packet> recent_;  // what the attacker recorded
+  size_t recent_next_ = 0;
+  std::vector<Packet> archive_;
+  uint64_t evicted_ = 0;
+  std::array<std::optional<ReplayNote>, 8> replay_log_;
+  size_t replay_log_next_ = 0;
   std::map<RingId, std::set<NodeId>> rings_;
   std::vector<std::string> events_;
   uint64_t now_ = 0;
