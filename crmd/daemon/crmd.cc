@@ -156,6 +156,7 @@ class Daemon {
   absl::Status ApplyClusterConf(const config::ClusterConfig& c, const std::string& why);
   void StartConfChange(const config::ClusterConfig& c, uint64_t now, std::function<void(const std::string&)> done);
   void BroadcastClusterConf(uint64_t now);
+  crmd::PeerMessage ClusterConfMessage(uint64_t request_id) const;
   void OnClusterConf(uint32_t from, const crmd::ClusterConf& m, uint64_t now);
   void ExpireConfChanges(uint64_t now);
   void RemoveNodeRequest(int fd, const std::vector<std::string>& req, uint64_t now);
@@ -193,11 +194,10 @@ class Daemon {
   std::map<uint64_t, ConfChange> conf_changes_;
   uint64_t next_conf_request_ = 1;
   bool removed_ = false;  // this node is no longer in the nodelist
-  std::map<uid_t, std::pair<uint64_t, uint64_t>> refused_users_;  // uid -> (last logged ms, refusals since)
   std::string ring_file_;
   uint64_t persisted_seq_ = 0;
   uint64_t dropped_ = 0;
-  common::LogLimiter refusals_;  // of heartbeats, one line per source a minute
+  common::LogLimiter refusals_;  // of heartbeats and control clients, one line per source a minute
   uint64_t start_ms_ = 0;
   std::vector<bool> links_seen_;
   attrd::AttributeStore attrs_;
@@ -493,13 +493,9 @@ void Daemon::Receive(int link) {
     } else {
       ++dropped_;
     }
-    char host[INET6_ADDRSTRLEN] = {0};
-    if (from.ss_family == AF_INET) {
-      inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(&from)->sin_addr, host, sizeof(host));
-    } else if (from.ss_family == AF_INET6) {
-      inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6*>(&from)->sin6_addr, host, sizeof(host));
+    if (auto line = refusals_.Note("heartbeat", common::AddressString(from), reason, NowMs())) {
+      Log("%s\n", line->c_str());
     }
-    if (auto line = refusals_.Note("heartbeat", host, reason, NowMs())) Log("%s\n", line->c_str());
   }
 }
 
@@ -671,10 +667,6 @@ absl::Status Daemon::ApplyClusterConf(const config::ClusterConfig& c, const std:
   // file on disk never holds a nodelist this daemon refused.
   std::string text = config::FormatClusterConfig(c);
   if (auto parsed = config::ParseClusterConfig(text); !parsed.ok()) return parsed.status();
-  if (me != nullptr) {
-    if (auto q = quorum::Quorum::Create(QuorumConfig(c), setup_.self); !q.ok()) return q.status();
-    if (auto st = common::WriteFileDurably(options_.config_path, text, 0644); !st.ok()) return st;
-  }
   if (me == nullptr) {
     std::string aside = absl::StrCat(options_.config_path, ".removed");
     if (::rename(options_.config_path.c_str(), aside.c_str()) != 0) {
@@ -686,6 +678,8 @@ absl::Status Daemon::ApplyClusterConf(const config::ClusterConfig& c, const std:
     removed_ = true;
     return absl::OkStatus();
   }
+  if (auto q = quorum::Quorum::Create(QuorumConfig(c), setup_.self); !q.ok()) return q.status();
+  if (auto st = common::WriteFileDurably(options_.config_path, text, 0644); !st.ok()) return st;
   if (auto st = quorum_->Reconfigure(QuorumConfig(c)); !st.ok()) return st;
   setup_.config = c;
   node_ids_.clear();
@@ -720,10 +714,7 @@ void Daemon::StartConfChange(const config::ClusterConfig& c, uint64_t now,
   ConfChange change;
   change.deadline = now + 10000;
   change.done = std::move(done);
-  crmd::PeerMessage m;
-  m.mutable_cluster_conf()->set_config_version(c.config_version);
-  m.mutable_cluster_conf()->set_text(config::FormatClusterConfig(c));
-  m.mutable_cluster_conf()->set_request_id(id);
+  crmd::PeerMessage m = ClusterConfMessage(id);
   for (uint32_t member : membership_->view().members) {
     if (member == setup_.self || !node_ids_.count(Name(member))) continue;
     change.waiting.insert(member);
@@ -753,11 +744,15 @@ void Daemon::ExpireConfChanges(uint64_t now) {
 // alone with its old nodelist, without quorum, until it is reinstalled or
 // its cluster.conf is moved aside — it was stopped or fenced before the
 // removal (RemoveNodeRequest), so it runs nothing.
-void Daemon::BroadcastClusterConf(uint64_t now) {
+void Daemon::BroadcastClusterConf(uint64_t now) { Broadcast(ClusterConfMessage(0), now); }
+
+// This node's nodelist as a peer message; `request_id` nonzero asks for an ack.
+crmd::PeerMessage Daemon::ClusterConfMessage(uint64_t request_id) const {
   crmd::PeerMessage m;
   m.mutable_cluster_conf()->set_config_version(setup_.config.config_version);
   m.mutable_cluster_conf()->set_text(config::FormatClusterConfig(setup_.config));
-  Broadcast(m, now);
+  m.mutable_cluster_conf()->set_request_id(request_id);
+  return m;
 }
 
 void Daemon::OnClusterConf(uint32_t from, const crmd::ClusterConf& m, uint64_t now) {
@@ -775,10 +770,7 @@ void Daemon::OnClusterConf(uint32_t from, const crmd::ClusterConf& m, uint64_t n
       case Adopt::kOlder:
         // Theirs is older: send ours back (it applies it and answers nothing).
         if (m.request_id() == 0) {
-          crmd::PeerMessage back;
-          back.mutable_cluster_conf()->set_config_version(setup_.config.config_version);
-          back.mutable_cluster_conf()->set_text(config::FormatClusterConfig(setup_.config));
-          SendPeer(Name(from), back, now);
+          SendPeer(Name(from), ClusterConfMessage(0), now);
         } else {
           error = absl::StrCat("has config_version ", setup_.config.config_version, ", newer than ",
                                m.config_version());
@@ -1577,13 +1569,9 @@ bool Daemon::ClientMayUseCluster(int fd) {
   std::string reply = service::ErrorReply(absl::PermissionDeniedError(common::NoAccessMessage(cred.uid)));
   (void)::send(fd, reply.data(), reply.size(), MSG_NOSIGNAL);
   ::close(fd);
-  uint64_t now = NowMs();
-  auto& last = refused_users_[cred.uid];
-  ++last.second;
-  if (last.first == 0 || now - last.first >= 60000) {
-    Log("WARNING: control socket: refused %s (pid %d): not root nor in haclient (%llu refusals in the last minute)\n",
-        common::DescribeUser(cred.uid).c_str(), static_cast<int>(cred.pid), static_cast<unsigned long long>(last.second));
-    last = {now, 0};
+  if (auto line = refusals_.Note("control request", common::DescribeUser(cred.uid),
+                                 absl::StrCat("neither root nor in haclient (pid ", cred.pid, ")"), NowMs())) {
+    Log("WARNING: %s\n", line->c_str());
   }
   return false;
 }

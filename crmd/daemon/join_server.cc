@@ -118,7 +118,7 @@ void JoinServer::Serve() {
       std::lock_guard<std::mutex> lock(mu_);
       if (sessions_.size() >= kMaxSessions || sessions_.contains(from)) {
         ::close(fd);
-        NoteRefusalLocked(from, "too many join sessions at once");
+        NoteRefusal(from, "too many join sessions at once");
         continue;
       }
       sessions_.insert(from);
@@ -149,15 +149,9 @@ void JoinServer::ReapWorkers(bool all) {
   }
 }
 
-void JoinServer::NoteRefusalLocked(const std::string& from, absl::string_view why) {
-  // At most one line a second, with the count of those not logged.
-  int64_t now = WallS();
-  ++refusals_unlogged_;
-  if (now != last_refusal_log_s_) {
-    log_(absl::StrCat("WARNING: join: refused a session from ", from, ": ", why, " (", refusals_unlogged_,
-                      " refused since the last such line)"));
-    last_refusal_log_s_ = now;
-    refusals_unlogged_ = 0;
+void JoinServer::NoteRefusal(const std::string& from, absl::string_view why) {
+  if (auto line = refusals_.Note("join session", from, std::string(why), static_cast<uint64_t>(WallS()) * 1000)) {
+    log_("WARNING: " + *line);
   }
 }
 
@@ -189,8 +183,7 @@ void JoinServer::ServeOne(int fd, const std::string& from) {
     if (!joined.empty()) log_(absl::StrCat("join: ", joined, " (from ", from, ") was given the configuration"));
     return;
   }
-  std::lock_guard<std::mutex> lock(mu_);
-  NoteRefusalLocked(from, st.message());
+  NoteRefusal(from, st.message());
 }
 
 }  // namespace baton::crmd

@@ -26,6 +26,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "crmd/common/log_limiter.h"
 #include "crmd/join/join_protocol.h"
 
 namespace baton::crmd {
@@ -57,7 +58,8 @@ class JoinServer {
  private:
   void Serve();
   void ServeOne(int fd, const std::string& from);
-  void NoteRefusalLocked(const std::string& from, absl::string_view why);
+  // Refusals: one line per source a minute, with the count left out.
+  void NoteRefusal(const std::string& from, absl::string_view why);
   // Joins finished session threads (all of them, waiting, when `all`).
   void ReapWorkers(bool all);
 
@@ -80,8 +82,7 @@ class JoinServer {
   std::set<uint64_t> abandoned_;                      // guarded by mu_: the joiner was told to retry
   bool stopping_ = false;                             // guarded by mu_
   std::set<std::string> sessions_;                    // guarded by mu_: sources being served
-  int64_t last_refusal_log_s_ = 0;                    // guarded by mu_
-  uint64_t refusals_unlogged_ = 0;                    // guarded by mu_
+  common::LogLimiter refusals_;                       // thread-safe itself
 };
 
 }  // namespace baton::crmd

@@ -2,7 +2,6 @@
 
 #include <arpa/inet.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -20,6 +19,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "crmd/common/files.h"
+#include "crmd/common/hmac.h"
 
 namespace baton::join {
 namespace {
@@ -28,11 +28,7 @@ constexpr size_t kNonceBytes = 32;
 constexpr size_t kTagBytes = 16;
 
 std::string Hmac(absl::string_view key, absl::string_view data) {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
-       data.size(), out, &len);
-  return std::string(reinterpret_cast<char*>(out), len);
+  return common::HmacSha256(std::string_view(key.data(), key.size()), std::string_view(data.data(), data.size()));
 }
 
 bool IsHex(absl::string_view s, size_t n) {

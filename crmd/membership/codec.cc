@@ -1,24 +1,15 @@
 #include "crmd/membership/codec.h"
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include "absl/strings/str_cat.h"
+#include "crmd/common/hmac.h"
 #include "cluster.pb.h"
 
 namespace baton::membership {
 namespace {
 
 constexpr uint32_t kVersion = 1;
-
-std::string Hmac(std::string_view key, std::string_view data) {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
-       data.size(), out, &len);
-  return std::string(reinterpret_cast<const char*>(out), len);
-}
 
 void ToProto(const View& v, proto::View* out) {
   out->mutable_ring()->set_representative(v.ring.representative);
@@ -45,7 +36,7 @@ std::string EncodeHeartbeat(const Heartbeat& hb, std::string_view cluster_name, 
   proto::Datagram d;
   d.set_version(kVersion);
   d.set_heartbeat(p.SerializeAsString());
-  d.set_hmac(Hmac(key, d.heartbeat()));
+  d.set_hmac(common::HmacSha256(key, d.heartbeat()));
   return d.SerializeAsString();
 }
 
@@ -59,7 +50,7 @@ absl::StatusOr<Heartbeat> DecodeHeartbeat(std::string_view datagram, std::string
     return absl::InvalidArgumentError("malformed datagram");
   }
   if (d.version() != kVersion) return absl::InvalidArgumentError(absl::StrCat("unknown version ", d.version()));
-  std::string expect = Hmac(key, d.heartbeat());
+  std::string expect = common::HmacSha256(key, d.heartbeat());
   if (d.hmac().size() != expect.size() || CRYPTO_memcmp(d.hmac().data(), expect.data(), expect.size()) != 0) {
     return absl::PermissionDeniedError("bad HMAC: not signed with this cluster's authkey");
   }
