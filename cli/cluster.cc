@@ -6,7 +6,6 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -74,21 +73,6 @@ int Usage(ToolContext& ctx, const std::string& problem) {
   return 2;
 }
 
-// Runs argv; its output goes to ours. Returns the exit status.
-int RunCommand(const std::vector<std::string>& argv) {
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    std::vector<char*> a;
-    for (const auto& s : argv) a.push_back(const_cast<char*>(s.c_str()));
-    a.push_back(nullptr);
-    ::execvp(a[0], a.data());
-    _exit(127);
-  }
-  int status = 0;
-  if (pid < 0 || ::waitpid(pid, &status, 0) < 0) return -1;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 // start | stop | enable | disable | enable-start for both services.
 absl::Status Services(ToolContext& ctx, const std::string& action) {
   std::vector<std::string> argv;
@@ -109,7 +93,7 @@ absl::Status Services(ToolContext& ctx, const std::string& action) {
         "systemd is not running here: start baton-fenced and baton-crmd as their units' ExecStart lines do, or "
         "set BATON_SERVICE_CMD to a command that takes start|stop|enable|disable|enable-start");
   }
-  int rc = RunCommand(argv);
+  int rc = common::RunAndWait(argv);
   if (rc != 0) {
     return absl::UnavailableError(absl::StrCat("'", absl::StrJoin(argv, " "), "' failed (exit ", rc, ")"));
   }

@@ -1,9 +1,7 @@
 // `crm report` (see report.h).
 #include "cli/report.h"
 
-#include <spawn.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -28,13 +26,13 @@
 #include "absl/strings/string_view.h"
 #include "cli/fence_client.h"
 #include "cli/options.h"
+#include "crmd/common/files.h"
 #include "crmd/daemon/report_logs.h"
 
 #ifndef BATON_VERSION
 #define BATON_VERSION "unknown"
 #endif
 
-extern char** environ;
 
 namespace baton::cli {
 namespace {
@@ -186,19 +184,6 @@ std::string Describe(const ReportInputs& in) {
   return d.str();
 }
 
-// Runs argv, waits; its exit status, or -1.
-int Spawn(const std::vector<std::string>& argv) {
-  std::vector<char*> cargv;
-  for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
-  cargv.push_back(nullptr);
-  pid_t pid;
-  if (::posix_spawnp(&pid, cargv[0], nullptr, nullptr, cargv.data(), environ) != 0) return -1;
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 std::string Capture(const std::string& command) {
   std::string out;
   FILE* p = ::popen(command.c_str(), "r");
@@ -233,7 +218,7 @@ absl::Status WriteTarball(const ReportArgs& args, const std::vector<std::pair<st
     }
   }
   if (st.ok()) {
-    int rc = Spawn({"tar", args.gzip ? "-czf" : "-cjf", args.dest, "-C", tmp.string(), args.top});
+    int rc = common::RunAndWait({"tar", args.gzip ? "-czf" : "-cjf", args.dest, "-C", tmp.string(), args.top});
     if (rc != 0) {
       st = absl::UnavailableError(absl::StrCat("tar failed (status ", rc, ") writing ", args.dest));
       std::error_code ec;

@@ -5,12 +5,16 @@
 #include <sys/stat.h>
 #include <ifaddrs.h>
 #include <netinet/in.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+
+extern char** environ;
 
 namespace baton::common {
 
@@ -89,6 +93,20 @@ std::string AddressString(const sockaddr_storage& sa) {
     inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(&sa)->sin6_addr, host, sizeof(host));
   }
   return host;
+}
+
+int RunAndWait(const std::vector<std::string>& argv) {
+  if (argv.empty()) return -1;
+  std::vector<char*> cargv;
+  for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
+  cargv.push_back(nullptr);
+  pid_t pid;
+  if (::posix_spawnp(&pid, cargv[0], nullptr, nullptr, cargv.data(), environ) != 0) return -1;
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) return -1;
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 }  // namespace baton::common

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <set>
+#include <vector>
 #include <string>
 
 #include "absl/status/status.h"
@@ -15,6 +16,10 @@ namespace baton::common {
 // new contents: a temporary file beside it, fsync, rename. Names the path
 // in its error.
 absl::Status WriteFileDurably(const std::string& path, const std::string& text, int mode = 0600);
+
+// Runs argv (found on PATH) with our stdout and stderr and waits for it:
+// its exit status, or -1 when it could not run or was killed.
+int RunAndWait(const std::vector<std::string>& argv);
 
 // Every IPv4 and IPv6 address of this machine's (network namespace's) interfaces.
 std::set<std::string> LocalAddresses();
