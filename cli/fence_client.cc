@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "proto/fencing.grpc.pb.h"
 
 namespace baton::cli {
@@ -227,6 +228,9 @@ FenceCliContext DefaultFenceCliContext(const std::string& program, std::ostream&
     return std::string(v);
   };
   ctx.connect = ConnectFencer;
+  ctx.crmd = [](const std::vector<std::string>& fields) {
+    return service::Call(service::ControlSocketPath(), fields);
+  };
   ctx.format_time = [](int64_t ms) { return FormatFenceTime(ms, LocalUtcOffset(ms)); };
   ctx.program = program;
   ctx.client = absl::StrCat(program, ".", getpid());
@@ -431,10 +435,29 @@ std::vector<fencing::HistoryEntry> SortHistory(std::vector<fencing::HistoryEntry
   return entries;
 }
 
+// An operator's fencing: the cluster learns which life of the node it
+// ended (the node's incarnation, asked before the fencing begins), so the
+// DC does not fence that life again when the membership notices it gone.
+int FenceAndTellCluster(const std::string& node, const std::string& action, int64_t timeout_ms,
+                        const std::string& socket, FenceCliContext& ctx) {
+  std::string incarnation;
+  if (ctx.crmd && action != "on") {
+    auto r = ctx.crmd({"node-incarnation", node});
+    if (r.ok()) incarnation = std::string(absl::StripAsciiWhitespace(*r));
+  }
+  int rc = DoFence(node, action, timeout_ms, socket, ctx);
+  if (rc != kFenceExitOk || incarnation.empty() || incarnation == "0") return rc;
+  if (auto r = ctx.crmd({"node-fenced", node, incarnation}); !r.ok()) {
+    *ctx.err << ctx.program << ": warning: the cluster was not told that " << node << " was fenced ("
+             << r.status().message() << "); it may fence it again when it notices\n";
+  }
+  return rc;
+}
+
 int RunNodeFence(const std::vector<std::string>& args, FenceCliContext& ctx) {
   auto p = ParseNodeFenceArgs(args);
   if (!ParsedOrUsage(p, kNodeFenceUsage, ctx)) return kFenceExitUsage;
-  return DoFence(p->node, p->action, p->timeout_ms, FencedSocketPath(p->socket, ctx.env), ctx);
+  return FenceAndTellCluster(p->node, p->action, p->timeout_ms, FencedSocketPath(p->socket, ctx.env), ctx);
 }
 
 int RunNodeClearstate(const std::vector<std::string>& args, FenceCliContext& ctx) {
@@ -466,7 +489,7 @@ int RunStonithAdmin(const std::vector<std::string>& args, FenceCliContext& ctx) 
   std::string socket = FencedSocketPath(p->socket, ctx.env);
   switch (p->command) {
     case StonithAdminArgs::Command::kFence:
-      return DoFence(p->node, p->action, p->timeout_ms, socket, ctx);
+      return FenceAndTellCluster(p->node, p->action, p->timeout_ms, socket, ctx);
     case StonithAdminArgs::Command::kConfirm:
       return DoConfirm(p->node, socket, ctx);
     case StonithAdminArgs::Command::kHistory:

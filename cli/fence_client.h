@@ -42,6 +42,10 @@ struct FenceCliContext {
   std::function<std::optional<std::string>(const std::string&)> env;                 // the environment
   std::function<std::unique_ptr<FencerConnection>(const std::string& socket)> connect;  // default ConnectFencer
   std::function<std::string(int64_t epoch_ms)> format_time;  // default: local time, FormatFenceTime
+  // A request to the local baton-crmd (service/control.h); unset: none is
+  // made (crm node fence then does not tell the cluster which life of the
+  // node it ended, and the DC may fence it again when it notices the loss).
+  std::function<absl::StatusOr<std::string>(const std::vector<std::string>&)> crmd;
   std::string program = "crm";  // prefix of error lines
   std::string client;           // who asks, e.g. "crm.1234"
   std::ostream* out = nullptr;

@@ -266,6 +266,43 @@ TEST_F(FenceCliTest, SuccessSendsTheRequestAndPrintsOneLine) {
   EXPECT_EQ(err_.str(), "");
 }
 
+// crm node fence tells the cluster which life of the node it ended (asked
+// before the fencing), so the DC does not fence that life again.
+TEST_F(FenceCliTest, ASuccessfulFenceTellsTheClusterWhichLifeEnded) {
+  FenceReply r;
+  r.set_success(true);
+  r.set_state("success");
+  *r.mutable_entry() = Entry("reboot", "n2", "success", kT0);
+  fake_.fence_reply = r;
+  std::vector<std::vector<std::string>> asked;
+  auto ctx = Context();
+  ctx.crmd = [&](const std::vector<std::string>& fields) -> absl::StatusOr<std::string> {
+    asked.push_back(fields);
+    if (fields[0] == "node-incarnation") return std::string("1700000000123\n");
+    return std::string("ok\n");
+  };
+  EXPECT_EQ(RunNodeFence({"n2"}, ctx), 0) << err_.str();
+  ASSERT_EQ(asked.size(), 2u);
+  EXPECT_EQ(asked[0], (std::vector<std::string>{"node-incarnation", "n2"}));
+  EXPECT_EQ(asked[1], (std::vector<std::string>{"node-fenced", "n2", "1700000000123"}));
+}
+
+TEST_F(FenceCliTest, AFailedFenceTellsTheClusterNothing) {
+  FenceReply r;
+  r.set_state("failed");
+  r.set_exit_reason("no device can fence n2");
+  fake_.fence_reply = r;
+  std::vector<std::vector<std::string>> asked;
+  auto ctx = Context();
+  ctx.crmd = [&](const std::vector<std::string>& fields) -> absl::StatusOr<std::string> {
+    asked.push_back(fields);
+    return std::string("1700000000123\n");
+  };
+  EXPECT_EQ(RunNodeFence({"n2"}, ctx), 1);
+  ASSERT_EQ(asked.size(), 1u);
+  EXPECT_EQ(asked[0][0], "node-incarnation");
+}
+
 TEST_F(FenceCliTest, FailureExitsOneOnStderr) {
   FenceReply r;
   r.set_state("failed");

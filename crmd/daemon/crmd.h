@@ -1,11 +1,13 @@
-// baton-crmd's wiring object: builds the components in order (config,
-// membership, quorum, election), runs the event loop over the UDP links and
-// the local control socket, and answers status requests.
+// baton-crmd's shell: it loads the configuration and key, opens the UDP
+// links, the peer transport, the join listener and the local control
+// socket, and runs the loop that feeds one node::Node (crmd/node/node.h),
+// which makes every decision, and sends what the Node returns. crmd/daemon/
+// holds only this I/O and wiring.
 //
-// The control socket speaks a line protocol (crmd/service/control.h) until
-// the gRPC service arrives. Single-threaded: everything happens on the loop,
-// except blocking calls to baton-fenced, which run on their own threads and
-// hand results back through a locked queue.
+// The control socket speaks a line protocol (crmd/service/control.h).
+// Single-threaded: everything happens on the loop, except blocking calls to
+// baton-fenced, which run on their own threads and hand results back
+// through a locked queue.
 #pragma once
 
 #include <memory>

@@ -219,6 +219,15 @@ std::optional<Heartbeat> Membership::Tick(uint64_t now_ms) {
   return hb;
 }
 
+std::map<NodeId, uint64_t> Membership::ReadyCandidates() const {
+  std::map<NodeId, uint64_t> out;
+  for (NodeId m : ReadyMembers()) {
+    auto it = peers_.find(m);
+    out[m] = m == options_.self ? incarnation_ : (it == peers_.end() ? 0 : it->second.incarnation);
+  }
+  return out;
+}
+
 std::set<NodeId> Membership::ReadyMembers() const {
   std::set<NodeId> out;
   for (NodeId m : view_.members) {

@@ -132,6 +132,9 @@ class Membership {
   const Counters& counters() const { return counters_; }
   // Members of the view whose crmd reports ready.
   std::set<NodeId> ReadyMembers() const;
+  // The same, each with its incarnation (this node's own included): what
+  // the election (election.h) decides from.
+  std::map<NodeId, uint64_t> ReadyCandidates() const;
   uint64_t view_changes() const { return view_changes_; }
   // The highest ring sequence used or seen: persist it before sending what
   // Tick() returns.

@@ -303,10 +303,22 @@ TEST(Membership, RingIdsNeverRepeatAcrossRestarts) {
   EXPECT_GT(c.node(1).view().ring.seq, before.seq);
 }
 
-TEST(Election, LowestReadyMemberOfAQuorateView) {
-  EXPECT_EQ(ElectDc({2, 3, 5}, true), 2u);
-  EXPECT_EQ(ElectDc({2, 3, 5}, false), std::nullopt);
-  EXPECT_EQ(ElectDc({}, true), std::nullopt);
+TEST(Election, TheLongestRunningReadyMember) {
+  EXPECT_EQ(ElectDc({{2, 500}, {3, 400}, {5, 900}}), 3u);
+  EXPECT_EQ(ElectDc({{2, 400}, {3, 400}}), 2u);  // a tie: the lower id
+  EXPECT_EQ(ElectDc(std::map<NodeId, uint64_t>{}), std::nullopt);
+}
+
+TEST(Election, ARestartedNodeDoesNotTakeTheRoleBack) {
+  Cluster c(3, 1);
+  ASSERT_TRUE(c.TimeToView({1, 2, 3}, 2000));
+  ASSERT_EQ(ElectDc(c.node(2)), 1u);
+  c.PowerOff(1);
+  ASSERT_TRUE(c.TimeToView({2, 3}, 3000));
+  EXPECT_EQ(ElectDc(c.node(3)), 2u);
+  c.Start(1);
+  ASSERT_TRUE(c.TimeToView({1, 2, 3}, 3000));
+  for (NodeId n : {1u, 2u, 3u}) EXPECT_EQ(ElectDc(c.node(n)), 2u) << "as node " << n << " sees it";
 }
 
 }  // namespace

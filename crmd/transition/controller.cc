@@ -32,8 +32,10 @@ std::string ClusterOption(const cib::Cib& c, const std::string& name) {
 Controller::Controller(ControllerOptions options, const attrd::AttributeStore* attrs, int64_t now_ms)
     : options_(std::move(options)), attrs_(attrs), started_ms_(now_ms) {}
 
-void Controller::OnView(const std::set<std::string>& members, const std::string& dc, bool quorate, int64_t now_ms) {
+void Controller::OnView(const std::set<std::string>& members, const std::string& dc, bool quorate,
+                        uint64_t ring_seq, int64_t now_ms) {
   bool was_dc = is_dc();
+  ring_seq_ = ring_seq;
   std::set<std::string> before = members_;
   // A member that was not one as far as the status goes (fenced, lost,
   // never seen) has (re)joined, even if the membership never showed it gone.
@@ -42,12 +44,12 @@ void Controller::OnView(const std::set<std::string>& members, const std::string&
   }
   for (const auto& [id, name] : options_.nodes) {
     if (members.count(name)) {
-      table_.SetLife(name, NodeLife::kMember);
+      table_.SetLife(name, NodeLife::kMember, ring_seq);
     } else if (table_.Life(name) == NodeLife::kMember) {
       // Left after announcing its shutdown with nothing running: down, not lost.
       auto t = attrs_->transient().find(name);
       bool announced = t != attrs_->transient().end() && t->second.count("shutdown");
-      table_.SetLife(name, announced && !table_.AnyActive(name) ? NodeLife::kDown : NodeLife::kLost);
+      table_.SetLife(name, announced && !table_.AnyActive(name) ? NodeLife::kDown : NodeLife::kLost, ring_seq);
     }
   }
   members_ = members;
@@ -149,20 +151,25 @@ void Controller::OnPending(const OpResultRecord& r) {
   if (is_dc()) dirty_ = true;
 }
 
-void Controller::OnHistory(const std::string& node, const std::vector<OpResultRecord>& records) {
+void Controller::OnHistory(const std::string& node, const std::vector<OpResultRecord>& records,
+                           const std::vector<StatusTable::KnownLife>& lives) {
   table_.ReplaceNode(node, records);
+  for (const auto& l : lives) {
+    if (members_.count(l.node)) continue;  // the membership knows better
+    table_.MergeLife(l);
+  }
   if (history_pending_.erase(node) && is_dc()) dirty_ = true;
 }
 
 void Controller::OnFenceResult(uint64_t graph, int action, const std::string& target, bool ok) {
   if (ok) {
-    table_.Fenced(target);
+    table_.Fenced(target, ring_seq_);
     fenced_out_.push_back(target);
     log_.push_back(absl::StrCat(target, " was fenced"));
     if (members_.count(target)) {
       // Rebooted and back before the membership noticed: a fresh node,
       // whose executor history comes with the next query.
-      table_.SetLife(target, NodeLife::kMember);
+      table_.SetLife(target, NodeLife::kMember, ring_seq_);
       history_pending_.insert(target);
       history_deadline_ms_ = last_tick_ms_ + options_.history_wait_ms;
       history_query_ = true;
@@ -181,8 +188,8 @@ void Controller::OnFenceResult(uint64_t graph, int action, const std::string& ta
 void Controller::OnNodeFenced(const std::string& node) {
   // Whatever ran there is gone; if it is back already, its executor's
   // (empty or new) history comes with the DC's next query.
-  table_.Fenced(node);
-  if (members_.count(node)) table_.SetLife(node, NodeLife::kMember);
+  table_.Fenced(node, ring_seq_);
+  if (members_.count(node)) table_.SetLife(node, NodeLife::kMember, ring_seq_);
   dirty_ = true;
 }
 

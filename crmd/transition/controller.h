@@ -17,6 +17,9 @@
 //     so the scheduler orders its resources' recovery after the fencing.
 //  3. Before its first transition a new DC has the executors' histories of
 //     every member (or waited history_wait_ms for them).
+//  4. What a member knows of an absent node (left cleanly, fenced, lost)
+//     is never forgotten by a new DC: it comes with the member's history,
+//     and the newer knowledge wins (StatusTable::MergeLife).
 // Thread-safety: none.
 #pragma once
 
@@ -64,9 +67,11 @@ class Controller {
  public:
   Controller(ControllerOptions options, const attrd::AttributeStore* attrs, int64_t now_ms);
 
-  // The partition's membership and its DC (the lowest member, quorate or
-  // not: without quorum the DC applies no-quorum-policy).
-  void OnView(const std::set<std::string>& members, const std::string& dc, bool quorate, int64_t now_ms);
+  // The partition's membership and its DC (membership/election.h, quorate
+  // or not: without quorum the DC applies no-quorum-policy). `ring_seq`
+  // (the view's ring sequence) dates what this node learns of the others.
+  void OnView(const std::set<std::string>& members, const std::string& dc, bool quorate, uint64_t ring_seq,
+              int64_t now_ms);
   void OnConfig(const cib::Cib& configured);
   // The cluster's nodelist changed (crm cluster join/remove): (id, name) in
   // configuration order. The next schedule sees the new set of nodes.
@@ -75,7 +80,11 @@ class Controller {
   // An operation a node's executor has started (op_status -1): the status
   // shows it in flight, so a new DC does not act as if nothing ran there.
   void OnPending(const OpResultRecord& r);
-  void OnHistory(const std::string& node, const std::vector<OpResultRecord>& records);
+  // A member's executor history, and what it knows of every node's life
+  // (StatusTable::Lives): a new DC learns which absent nodes left cleanly
+  // or were fenced, and which are lost (invariant 4).
+  void OnHistory(const std::string& node, const std::vector<OpResultRecord>& records,
+                 const std::vector<StatusTable::KnownLife>& lives = {});
   void OnFenceResult(uint64_t graph, int action, const std::string& target, bool ok);
   // Broadcast by the DC after a fencing succeeded (and by crm node clearstate).
   void OnNodeFenced(const std::string& node);
@@ -119,6 +128,7 @@ class Controller {
   std::set<std::string> members_;
   std::string dc_;
   bool quorate_ = false;
+  uint64_t ring_seq_ = 0;
 
   TransitionEngine engine_;
   uint64_t graph_id_ = 0;

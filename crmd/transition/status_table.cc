@@ -46,9 +46,9 @@ void StatusTable::ReplaceNode(const std::string& node, const std::vector<OpResul
   for (const auto& r : records) Record(r);
 }
 
-void StatusTable::Fenced(const std::string& node) {
+void StatusTable::Fenced(const std::string& node, uint64_t since) {
   history_.erase(node);
-  life_[node] = NodeLife::kDown;
+  life_[node] = {NodeLife::kDown, since};
 }
 
 void StatusTable::Forget(const std::string& node, const std::string& rsc) {
@@ -56,11 +56,33 @@ void StatusTable::Forget(const std::string& node, const std::string& rsc) {
   if (it != history_.end()) it->second.erase(rsc);
 }
 
-void StatusTable::SetLife(const std::string& node, NodeLife life) { life_[node] = life; }
+void StatusTable::SetLife(const std::string& node, NodeLife life, uint64_t since) { life_[node] = {life, since}; }
 
 NodeLife StatusTable::Life(const std::string& node) const {
   auto it = life_.find(node);
-  return it == life_.end() ? NodeLife::kUnseen : it->second;
+  return it == life_.end() ? NodeLife::kUnseen : it->second.life;
+}
+
+std::vector<StatusTable::KnownLife> StatusTable::Lives() const {
+  std::vector<KnownLife> out;
+  for (const auto& [node, e] : life_) out.push_back({node, e.life, e.since});
+  return out;
+}
+
+void StatusTable::MergeLife(const KnownLife& theirs) {
+  NodeLife life = theirs.life == NodeLife::kMember ? NodeLife::kLost : theirs.life;
+  if (life == NodeLife::kUnseen) return;
+  LifeEntry& mine = life_[theirs.node];
+  bool newer = mine.life == NodeLife::kUnseen || theirs.since > mine.since ||
+               (theirs.since == mine.since && life == NodeLife::kLost);
+  if (!newer) return;
+  if (life == NodeLife::kLost && mine.life == NodeLife::kDown && theirs.since == mine.since) {
+    // Same view, different conclusions: stay on the safe side.
+    mine.life = NodeLife::kLost;
+    return;
+  }
+  mine = {life, theirs.since};
+  if (life == NodeLife::kDown) history_.erase(theirs.node);
 }
 
 bool StatusTable::AnyActive(const std::string& node) const {

@@ -49,13 +49,28 @@ class StatusTable {
   void Record(const OpResultRecord& r);
   // A node's whole history as its executor reports it (a new DC asks).
   void ReplaceNode(const std::string& node, const std::vector<OpResultRecord>& records);
-  // The node was fenced: it runs nothing and is cleanly down.
-  void Fenced(const std::string& node);
+  // The node was fenced: it runs nothing and is cleanly down. `since`
+  // orders what members know of a node: the ring sequence of the view in
+  // which they learnt it.
+  void Fenced(const std::string& node, uint64_t since);
   // The executor forgot the resource there (cleanup).
   void Forget(const std::string& node, const std::string& rsc);
 
-  void SetLife(const std::string& node, NodeLife life);
+  void SetLife(const std::string& node, NodeLife life, uint64_t since);
   NodeLife Life(const std::string& node) const;
+
+  // What this table knows of each node's life, to hand to a new DC.
+  struct KnownLife {
+    std::string node;
+    NodeLife life = NodeLife::kUnseen;
+    uint64_t since = 0;
+  };
+  std::vector<KnownLife> Lives() const;
+  // Another member's knowledge of a node that is not a member now: the
+  // newer knowledge wins; of two as new, lost (unclean) wins over down, so
+  // a merge never makes a node that may run something look safe. A member
+  // last seen as a member is lost.
+  void MergeLife(const KnownLife& theirs);
 
   // The status section for `nodes` (id, name), transient attributes from
   // `transient` (node -> name -> value).
@@ -72,7 +87,11 @@ class StatusTable {
  private:
   // node -> rsc -> record id -> record
   std::map<std::string, std::map<std::string, std::map<std::string, OpResultRecord>>> history_;
-  std::map<std::string, NodeLife> life_;
+  struct LifeEntry {
+    NodeLife life = NodeLife::kUnseen;
+    uint64_t since = 0;
+  };
+  std::map<std::string, LifeEntry> life_;
 };
 
 }  // namespace baton::transition

@@ -67,8 +67,8 @@ OpResultRecord Result(const GraphAction& a, int rc, int call) {
 
 TEST(Transition, FreshClusterProbesThenStartsWhereItPrefersThenMonitors) {
   StatusTable table;
-  table.SetLife("n1", NodeLife::kMember);
-  table.SetLife("n2", NodeLife::kMember);
+  table.SetLife("n1", NodeLife::kMember, 1);
+  table.SetLife("n2", NodeLife::kMember, 1);
   Scheduled s = ScheduleWith(table);
   Graph g = BuildGraph(*s.ws, 1);
   const GraphAction* probe1 = Find(g, "monitor", "n1");
@@ -117,8 +117,8 @@ TEST(Transition, FreshClusterProbesThenStartsWhereItPrefersThenMonitors) {
 
 TEST(Transition, AFailureAbortsAndNothingMoreIsDispatched) {
   StatusTable table;
-  table.SetLife("n1", NodeLife::kMember);
-  table.SetLife("n2", NodeLife::kMember);
+  table.SetLife("n1", NodeLife::kMember, 1);
+  table.SetLife("n2", NodeLife::kMember, 1);
   Scheduled s = ScheduleWith(table);
   Graph g = BuildGraph(*s.ws, 1);
   TransitionEngine engine;
@@ -135,8 +135,8 @@ TEST(Transition, AFailureAbortsAndNothingMoreIsDispatched) {
 
 TEST(Transition, BatchLimitCapsActionsInFlight) {
   StatusTable table;
-  table.SetLife("n1", NodeLife::kMember);
-  table.SetLife("n2", NodeLife::kMember);
+  table.SetLife("n1", NodeLife::kMember, 1);
+  table.SetLife("n2", NodeLife::kMember, 1);
   Scheduled s = ScheduleWith(table);
   TransitionEngine engine(1);
   engine.Start(BuildGraph(*s.ws, 1));
@@ -149,8 +149,8 @@ TEST(Transition, BatchLimitCapsActionsInFlight) {
 
 TEST(StatusTable, LostNodeIsUncleanUntilFenced) {
   StatusTable table;
-  table.SetLife("n1", NodeLife::kLost);
-  table.SetLife("n2", NodeLife::kMember);
+  table.SetLife("n1", NodeLife::kLost, 1);
+  table.SetLife("n2", NodeLife::kMember, 1);
   OpResultRecord r;
   r.node = "n1";
   r.rsc = "vip";
@@ -208,7 +208,7 @@ TEST(StatusTable, LostNodeIsUncleanUntilFenced) {
   }
   EXPECT_TRUE(started);
   // Once fenced, the node is clean and down: nothing to fence, vip stays put.
-  table.Fenced("n1");
+  table.Fenced("n1", 1);
   EXPECT_EQ(table.Life("n1"), NodeLife::kDown);
   EXPECT_TRUE(table.Records("n1").empty());
 }
@@ -237,7 +237,7 @@ TEST(StatusTable, AFailedMonitorStaysOnRecordAfterTheStop) {
   }
   auto states = table.Build({{"1", "n1"}}, {});
   ASSERT_EQ(states.size(), 0u);  // never a member: no node_state
-  table.SetLife("n1", NodeLife::kMember);
+  table.SetLife("n1", NodeLife::kMember, 1);
   states = table.Build({{"1", "n1"}}, {});
   ASSERT_EQ(states.size(), 1u);
   std::set<std::string> ids;

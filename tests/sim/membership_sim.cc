@@ -339,7 +339,7 @@ class Sim {
       bool q = o_.break_quorum || quorum_.at(n).quorate();
       if (q) quorate.push_back(v.members);
       // 3. At most one DC per quorate view.
-      auto dc = membership::ElectDc(nodes_[n]->ReadyMembers(), q);
+      auto dc = q ? membership::ElectDc(*nodes_[n]) : std::nullopt;
       if (dc) {
         auto [d, fresh] = dc_now.emplace(v.ring, *dc);
         if (!fresh && d->second != *dc) {

@@ -1,9 +1,9 @@
 // Nodelist changes of crm cluster join/remove.
-#include "crmd/daemon/nodelist_change.h"
+#include "crmd/node/nodelist_change.h"
 
 #include "gtest/gtest.h"
 
-namespace baton::crmd {
+namespace baton::node {
 namespace {
 
 config::ClusterConfig One() {
@@ -75,4 +75,4 @@ TEST(NodelistChange, NewerCopiesWinAndConflictsAreNamed) {
 }
 
 }  // namespace
-}  // namespace baton::crmd
+}  // namespace baton::node

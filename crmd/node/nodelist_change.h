@@ -18,7 +18,7 @@
 #include "absl/status/statusor.h"
 #include "crmd/config/cluster_config.h"
 
-namespace baton::crmd {
+namespace baton::node {
 
 // `name` with `ring_addrs` added. Rejoining with the same name and
 // addresses returns the configuration unchanged (version too).
@@ -31,4 +31,4 @@ absl::StatusOr<config::ClusterConfig> RemoveNode(const config::ClusterConfig& c,
 enum class Adopt { kNewer, kSame, kOlder, kConflict, kOtherCluster };
 Adopt CompareCopies(const config::ClusterConfig& mine, const config::ClusterConfig& theirs);
 
-}  // namespace baton::crmd
+}  // namespace baton::node

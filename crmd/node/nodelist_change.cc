@@ -1,4 +1,4 @@
-#include "crmd/daemon/nodelist_change.h"
+#include "crmd/node/nodelist_change.h"
 
 #include <algorithm>
 
@@ -6,7 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 
-namespace baton::crmd {
+namespace baton::node {
 namespace {
 
 bool ValidName(const std::string& name) {
@@ -74,4 +74,4 @@ Adopt CompareCopies(const config::ClusterConfig& mine, const config::ClusterConf
   return mine == theirs ? Adopt::kSame : Adopt::kConflict;
 }
 
-}  // namespace baton::crmd
+}  // namespace baton::node

@@ -1,0 +1,1250 @@
+// The Node (node.h): membership and election, replication, the controller
+// and the executor of one node, and the decisions that join them.
+#include "crmd/node/node.h"
+
+#include <algorithm>
+#include <sstream>
+#include <tuple>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "crmd/cib/cib_xml.h"
+#include "crmd/membership/election.h"
+#include "crmd/node/nodelist_change.h"
+#include "crmd/scheduler/score.h"
+#include "crmd/service/control.h"
+#include "crmd/service/peer_messages.h"
+
+namespace baton::node {
+namespace {
+
+using executor::ExecStatus;
+using executor::OcfRc;
+
+// OpResult.action of an operation that started and has no result yet.
+constexpr int kPendingAction = -2;
+// OpResultRecord.op_status of an operation in flight (Pacemaker's PCMK_EXEC_PENDING).
+constexpr int kOpPending = -1;
+
+constexpr uint64_t kChangeWaitMs = 30000;    // a client's CIB change
+constexpr uint64_t kConfChangeWaitMs = 10000;  // members' acks of a nodelist change
+constexpr uint64_t kShutdownWaitMs = 30000;  // the handover of a clean leave
+
+// The quorum { } section and the nodelist's votes, as votequorum reads them.
+quorum::Config QuorumConfig(const config::ClusterConfig& c) {
+  quorum::Config qc;
+  for (const auto& n : c.nodes) qc.nodes.push_back({n.nodeid, n.votes});
+  qc.expected_votes = c.expected_votes;
+  qc.two_node = c.two_node;
+  qc.wait_for_all = c.wait_for_all;
+  qc.last_man_standing = c.last_man_standing;
+  qc.last_man_standing_window_ms = c.last_man_standing_window_ms;
+  qc.auto_tie_breaker = c.auto_tie_breaker;
+  return qc;
+}
+
+transition::OpResultRecord FromProto(const crmd::OpResult& p) {
+  transition::OpResultRecord r;
+  r.node = p.node();
+  r.rsc = p.rsc();
+  r.rsc_class = p.rsc_class();
+  r.provider = p.provider();
+  r.type = p.type();
+  r.task = p.task();
+  r.interval_ms = p.interval_ms();
+  r.call_id = p.call_id();
+  r.rc = p.rc();
+  r.op_status = p.op_status();
+  r.target_rc = p.target_rc();
+  r.exit_reason = p.exit_reason();
+  r.last_rc_change_s = p.last_rc_change_s();
+  r.last_run_s = p.last_run_s();
+  r.exec_ms = p.exec_ms();
+  r.queue_ms = p.queue_ms();
+  r.op_digest = p.op_digest();
+  r.transition_key = p.transition_key();
+  return r;
+}
+
+void ToProto(const transition::OpResultRecord& r, crmd::OpResult* p) {
+  p->set_node(r.node);
+  p->set_rsc(r.rsc);
+  p->set_rsc_class(r.rsc_class);
+  p->set_provider(r.provider);
+  p->set_type(r.type);
+  p->set_task(r.task);
+  p->set_interval_ms(r.interval_ms);
+  p->set_call_id(r.call_id);
+  p->set_rc(r.rc);
+  p->set_op_status(r.op_status);
+  p->set_target_rc(r.target_rc);
+  p->set_exit_reason(r.exit_reason);
+  p->set_last_rc_change_s(r.last_rc_change_s);
+  p->set_last_run_s(r.last_run_s);
+  p->set_exec_ms(r.exec_ms);
+  p->set_queue_ms(r.queue_ms);
+  p->set_op_digest(r.op_digest);
+  p->set_transition_key(r.transition_key);
+}
+
+transition::GraphAction FromProto(const crmd::OpRequest& o, const std::string& node) {
+  transition::GraphAction a;
+  a.id = o.action();
+  a.kind = transition::GraphAction::Kind::kResource;
+  a.node = node;
+  a.rsc = o.rsc();
+  a.rsc_class = o.rsc_class();
+  a.provider = o.provider();
+  a.type = o.type();
+  a.task = o.task();
+  a.interval_ms = o.interval_ms();
+  a.timeout_ms = o.timeout_ms();
+  a.params.insert(o.params().begin(), o.params().end());
+  a.meta.insert(o.meta().begin(), o.meta().end());
+  a.target_rc = o.target_rc();
+  a.op_digest = o.op_digest();
+  return a;
+}
+
+void ToProto(uint64_t graph, const transition::GraphAction& a, crmd::OpRequest* o) {
+  o->set_graph(graph);
+  o->set_action(a.id);
+  o->set_rsc(a.rsc);
+  o->set_rsc_class(a.rsc_class);
+  o->set_provider(a.provider);
+  o->set_type(a.type);
+  o->set_task(a.task);
+  o->set_interval_ms(a.interval_ms);
+  o->set_timeout_ms(a.timeout_ms);
+  o->mutable_params()->insert(a.params.begin(), a.params.end());
+  o->mutable_meta()->insert(a.meta.begin(), a.meta.end());
+  o->set_target_rc(a.target_rc);
+  o->set_op_digest(a.op_digest);
+}
+
+std::vector<Device> WantedDevices(const cib::Cib& c) {
+  std::vector<Device> want;
+  for (const auto& r : c.configuration.resources) {
+    if (r.kind != cib::Resource::Kind::kPrimitive || r.cls != "stonith") continue;
+    Device d{r.id, r.type, {}};
+    for (const auto& set : r.instance) {
+      for (const auto& p : set.pairs) d.params[p.name] = p.value.value_or("");
+    }
+    want.push_back(std::move(d));
+  }
+  return want;
+}
+
+}  // namespace
+
+Node::Node(NodeOptions options, cib::CibStore* cib_store, Storage* storage, executor::ProcessRunner* runner)
+    : options_(std::move(options)), cib_store_(cib_store), storage_(storage), runner_(runner) {}
+
+absl::StatusOr<std::unique_ptr<Node>> Node::Create(NodeOptions options, cib::CibStore* cib_store, Storage* storage,
+                                                   executor::ProcessRunner* runner, uint64_t now_ms, int64_t wall_s) {
+  std::unique_ptr<Node> n(new Node(std::move(options), cib_store, storage, runner));
+  if (auto st = n->Init(now_ms, wall_s); !st.ok()) return st;
+  return n;
+}
+
+absl::Status Node::Init(uint64_t now_ms, int64_t wall_s) {
+  const auto& cfg = options_.config;
+  wall_s_ = wall_s;
+  self_name_ = Name(options_.self);
+  if (self_name_ == std::to_string(options_.self)) {
+    return absl::InvalidArgumentError(absl::StrCat("node id ", options_.self, " is not in the nodelist"));
+  }
+  if (auto st = attrs_.LoadPermanent(options_.permanent_attributes); !st.ok()) {
+    return absl::DataLossError(absl::StrCat("stored attributes: ", st.message()));
+  }
+  requests_.emplace(&attrs_, [this](const std::string& text) { return storage_->SaveAttributes(text); });
+  requests_->OnAttributeChange([this](const std::string& node, const std::string& name,
+                                      const std::optional<std::string>& value, attrd::Lifetime lifetime) {
+    SetAttribute(node, name, value, lifetime, /*applied_here=*/true);
+  });
+  std::vector<std::pair<std::string, std::string>> ids;
+  for (const auto& n : cfg.nodes) {
+    node_ids_[n.name] = n.nodeid;
+    ids.push_back({std::to_string(n.nodeid), n.name});
+  }
+  executor_ = std::make_unique<executor::Executor>(options_.executor, runner_);
+  transition::ControllerOptions co = options_.controller;
+  co.self = self_name_;
+  co.nodes = ids;
+  controller_ = std::make_unique<transition::Controller>(co, &attrs_, static_cast<int64_t>(now_ms));
+  replica_ = std::make_unique<cib::CibReplica>(options_.self, cib_store_, options_.replica);
+  if (auto st = replica_->Init(); !st.ok()) return st;
+  RefreshConfigured();
+  membership::Options mo;
+  mo.self = options_.self;
+  for (const auto& n : cfg.nodes) mo.nodes.push_back(n.nodeid);
+  mo.links = static_cast<uint32_t>(cfg.nodes.front().ring_addrs.size());
+  mo.token_ms = cfg.token_ms;
+  mo.heartbeat_interval_ms = cfg.heartbeat_interval_ms;
+  persisted_seq_ = options_.persisted_seq;
+  membership_ = std::make_unique<membership::Membership>(mo, options_.incarnation, persisted_seq_, now_ms);
+  auto q = quorum::Quorum::Create(QuorumConfig(cfg), options_.self);
+  if (!q.ok()) return q.status();
+  quorum_ = std::make_unique<quorum::Quorum>(*std::move(q));
+  seen_ = membership_->view();
+  quorum_->OnMembership(seen_.members, now_ms);
+  return absl::OkStatus();
+}
+
+std::string Node::Name(uint32_t id) const {
+  for (const auto& n : options_.config.nodes) {
+    if (n.nodeid == id) return n.name;
+  }
+  return std::to_string(id);
+}
+
+std::optional<uint32_t> Node::IdOf(const std::string& name) const {
+  auto it = node_ids_.find(name);
+  if (it == node_ids_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::set<std::string> Node::MemberNames() const {
+  std::set<std::string> out;
+  for (uint32_t m : membership_->view().members) out.insert(Name(m));
+  return out;
+}
+
+uint64_t Node::dropped() const {
+  const auto& c = membership_->counters();
+  return dropped_ + c.stale + c.old_incarnation + c.unknown_sender + c.misaddressed;
+}
+
+Outputs Node::TakeOutputs() { return std::exchange(out_, Outputs{}); }
+
+void Node::Fatal(const std::string& why) {
+  if (!finished_.empty()) return;
+  finished_ = why;
+  failed_ = true;
+  Log("ERROR: " + why + "; stopping");
+}
+
+// --- peers -------------------------------------------------------------------
+
+void Node::SendPeerId(uint32_t to, const std::string& payload) {
+  if (to == options_.self) return;
+  out_.peers.push_back({to, payload});
+}
+
+void Node::SendPeer(const std::string& node, const crmd::PeerMessage& msg) {
+  auto id = IdOf(node);
+  if (id) SendPeerId(*id, msg.SerializeAsString());
+}
+
+void Node::Broadcast(const crmd::PeerMessage& msg) {
+  std::string bytes = msg.SerializeAsString();
+  for (uint32_t m : membership_->view().members) SendPeerId(m, bytes);
+}
+
+void Node::OnHeartbeat(const membership::Heartbeat& hb, const std::string& source, uint64_t now_ms) {
+  const membership::Counters before = membership_->counters();
+  membership_->OnHeartbeat(hb, now_ms);
+  const membership::Counters& after = membership_->counters();
+  std::string reason;
+  if (after.stale != before.stale) reason = "replayed (old sequence number)";
+  if (after.old_incarnation != before.old_incarnation) reason = "from an earlier life of the sender";
+  if (after.misaddressed != before.misaddressed) reason = "addressed to another node (replayed)";
+  if (after.unknown_sender != before.unknown_sender) reason = "not from a configured node";
+  if (reason.empty()) return;
+  if (auto line = refusals_.Note("heartbeat", source, reason, now_ms)) Log(*line);
+}
+
+void Node::OnBadHeartbeat(const std::string& source, const std::string& why, uint64_t now_ms) {
+  ++dropped_;
+  if (auto line = refusals_.Note("heartbeat", source, why, now_ms)) Log(*line);
+}
+
+crmd::PeerMessage Node::HistoryMessage() const {
+  crmd::PeerMessage m;
+  auto* h = m.mutable_history();
+  for (const auto& r : own_.Records(self_name_)) ToProto(r, h->add_records());
+  for (const auto& l : controller_->table().Lives()) {
+    if (options_.unsafe_forget_lives) break;
+    auto* p = h->add_lives();
+    p->set_node(l.node);
+    p->set_life(static_cast<int>(l.life));
+    p->set_since(l.since);
+  }
+  return m;
+}
+
+void Node::OnPeerMessage(uint32_t from, const std::string& payload, uint64_t now_ms) {
+  crmd::PeerMessage m;
+  if (!m.ParseFromString(payload)) {
+    ++dropped_;
+    return;
+  }
+  std::string from_name = Name(from);
+  switch (m.body_case()) {
+    case crmd::PeerMessage::kRepl: {
+      auto repl = service::DecodeRepl(payload, from);
+      if (!repl.ok()) {
+        ++dropped_;
+        return;
+      }
+      replica_->OnMessage(*repl, static_cast<int64_t>(now_ms));
+      PumpReplication(now_ms);
+      return;
+    }
+    case crmd::PeerMessage::kOp:
+      // Invariant 2: only the DC of our partition runs actions here.
+      if (from_name != controller_->dc()) {
+        ++dropped_;
+        return;
+      }
+      RunLocal(m.op().graph(), FromProto(m.op(), self_name_), now_ms);
+      return;
+    case crmd::PeerMessage::kResult:
+      if (m.result().node() != from_name) {  // a node reports its own results only
+        ++dropped_;
+        return;
+      }
+      if (m.result().action() == kPendingAction) {
+        controller_->OnPending(FromProto(m.result()));
+      } else {
+        controller_->OnOpResult(m.result().graph(), m.result().action(), FromProto(m.result()));
+      }
+      return;
+    case crmd::PeerMessage::kHistoryQuery:
+      // To everyone: a node that just joined learns the others' state too.
+      Broadcast(HistoryMessage());
+      return;
+    case crmd::PeerMessage::kHistory: {
+      std::vector<transition::OpResultRecord> records;
+      for (const auto& r : m.history().records()) {
+        if (r.node() == from_name) records.push_back(FromProto(r));
+      }
+      std::vector<transition::StatusTable::KnownLife> lives;
+      for (const auto& l : m.history().lives()) {
+        if (l.life() < 0 || l.life() > static_cast<int>(transition::NodeLife::kDown) || !node_ids_.count(l.node())) {
+          continue;
+        }
+        lives.push_back({l.node(), static_cast<transition::NodeLife>(l.life()), l.since()});
+      }
+      controller_->OnHistory(from_name, records, lives);
+      // What this node knows for certain outweighs another member's view:
+      // a life it knows was fenced stays fenced (invariant 6).
+      for (const auto& l : lives) {
+        auto dead = dead_incarnation_.find(l.node);
+        auto id = IdOf(l.node);
+        if (dead == dead_incarnation_.end() || !id || membership_->view().members.count(*id)) continue;
+        auto life = membership_->PeerIncarnation(*id);
+        if (life && *life <= dead->second && controller_->table().Life(l.node) == transition::NodeLife::kLost) {
+          controller_->OnNodeFenced(l.node);
+        }
+      }
+      return;
+    }
+    case crmd::PeerMessage::kReportRequest:
+    case crmd::PeerMessage::kReport:
+      out_.reports.push_back({from_name, std::move(m)});
+      return;
+    case crmd::PeerMessage::kCleanup:
+      Cleanup(m.cleanup().rsc(), m.cleanup().node());
+      return;
+    case crmd::PeerMessage::kClusterConf:
+      OnClusterConf(from, m.cluster_conf());
+      return;
+    case crmd::PeerMessage::kClusterConfAck: {
+      auto it = conf_changes_.find(m.cluster_conf_ack().request_id());
+      if (it == conf_changes_.end()) return;
+      if (!m.cluster_conf_ack().error().empty()) {
+        it->second.errors.push_back(absl::StrCat(from_name, ": ", m.cluster_conf_ack().error()));
+      }
+      it->second.waiting.erase(from);
+      ExpireConfChanges(now_ms);
+      return;
+    }
+    case crmd::PeerMessage::kFenced: {
+      // An operator's confirmation (incarnation 0) is only for a node that
+      // is not a member; a fencing names the life it ended.
+      const std::string& node = m.fenced().node();
+      if (!node_ids_.count(node) || (m.fenced().incarnation() == 0 && controller_->is_member(node))) {
+        ++dropped_;
+        return;
+      }
+      NoteFenced(node, m.fenced().incarnation(), /*tell_others=*/false);
+      return;
+    }
+    case crmd::PeerMessage::kAttr: {
+      const crmd::AttrUpdate& a = m.attr();
+      auto lifetime = a.forever() ? attrd::Lifetime::kForever : attrd::Lifetime::kReboot;
+      absl::Status st = a.remove() ? attrs_.Delete(a.node(), a.name(), lifetime).status()
+                                   : attrs_.Set(a.node(), a.name(), a.value(), lifetime);
+      if (!st.ok()) {
+        ++dropped_;
+        return;
+      }
+      if (lifetime == attrd::Lifetime::kForever) {
+        if (auto saved = storage_->SaveAttributes(attrs_.SerializePermanent()); !saved.ok()) {
+          Log(absl::StrCat("WARNING: attribute ", a.name(), " of ", a.node(), " not saved: ", saved.message()));
+        }
+      }
+      controller_->OnAttributesChanged();
+      return;
+    }
+    default:
+      ++dropped_;
+      return;
+  }
+}
+
+// --- attributes ----------------------------------------------------------------
+
+// Invariant 5: a change made here is applied here and sent to every member.
+void Node::SetAttribute(const std::string& node, const std::string& name, const std::optional<std::string>& value,
+                        attrd::Lifetime lifetime, bool applied_here) {
+  if (!applied_here) {
+    if (value) (void)attrs_.Set(node, name, *value, lifetime);
+    else (void)attrs_.Delete(node, name, lifetime);
+  }
+  if (!options_.unsafe_drop_attribute_updates) {
+    crmd::PeerMessage m;
+    auto* a = m.mutable_attr();
+    a->set_node(node);
+    a->set_name(name);
+    a->set_value(value.value_or(""));
+    a->set_remove(!value.has_value());
+    a->set_forever(lifetime == attrd::Lifetime::kForever);
+    Broadcast(m);
+  }
+  controller_->OnAttributesChanged();
+}
+
+void Node::BroadcastOwnAttributes() {
+  auto it = attrs_.transient().find(self_name_);
+  if (it == attrs_.transient().end()) return;
+  for (const auto& [name, value] : it->second) {
+    crmd::PeerMessage m;
+    auto* a = m.mutable_attr();
+    a->set_node(self_name_);
+    a->set_name(name);
+    a->set_value(value);
+    Broadcast(m);
+  }
+}
+
+// Fail counts the DC set: applied here, sent to every member, and the
+// controller reschedules with them.
+void Node::ApplyControllerAttributes() {
+  for (const auto& a : controller_->TakeAttrs()) {
+    SetAttribute(a.node, a.name, a.remove ? std::nullopt : std::optional<std::string>(a.value),
+                 attrd::Lifetime::kReboot, /*applied_here=*/false);
+  }
+}
+
+void Node::Cleanup(const std::string& rsc, const std::string& node) {
+  if (node.empty() || node == self_name_) {
+    (void)executor_->ForgetResource(rsc);
+    own_.Forget(self_name_, rsc);
+  }
+  for (const auto& n : options_.config.nodes) {
+    if (!node.empty() && n.name != node) continue;
+    auto it = attrs_.transient().find(n.name);
+    if (it == attrs_.transient().end()) continue;
+    std::vector<std::string> names;
+    for (const auto& [name, value] : it->second) {
+      if (name.rfind("fail-count-" + rsc + "#", 0) == 0 || name.rfind("last-failure-" + rsc + "#", 0) == 0) {
+        names.push_back(name);
+      }
+    }
+    for (const auto& name : names) (void)attrs_.Delete(n.name, name, attrd::Lifetime::kReboot);
+  }
+  controller_->OnCleanup(rsc, node);
+}
+
+// --- fencing -----------------------------------------------------------------
+
+// Invariant 6: the life `incarnation` of `node` (0: whichever it had, for a
+// node that is not a member) is over.
+void Node::NoteFenced(const std::string& node, uint64_t incarnation, bool tell_others) {
+  auto id = IdOf(node);
+  if (!id) return;
+  if (options_.unsafe_ignore_fenced_lives) incarnation = 0;
+  uint64_t& dead = dead_incarnation_[node];
+  dead = std::max(dead, incarnation);
+  bool member = membership_->view().members.count(*id) > 0;
+  auto life = membership_->PeerIncarnation(*id);
+  if (!member && (incarnation == 0 || !life || *life <= dead)) controller_->OnNodeFenced(node);
+  // A member whose fenced life has not left the membership yet: its
+  // departure will be a fenced one (PumpController).
+  if (tell_others) {
+    crmd::PeerMessage m;
+    m.mutable_fenced()->set_node(node);
+    m.mutable_fenced()->set_incarnation(incarnation);
+    Broadcast(m);
+  }
+}
+
+void Node::StartFence(const transition::FenceOut& f) {
+  PendingFence p{f, std::nullopt};
+  if (auto id = IdOf(f.target)) p.incarnation = membership_->PeerIncarnation(*id);
+  uint64_t id = next_fence_id_++;
+  FenceOut out{id, f.target, f.action, 60000, 0};
+  // Invariant 4: a two-node split: each side fences the other. Fencing of
+  // the lower-id node waits (priority-fencing-delay, else 2 s), so the
+  // lower-id node fences first and exactly one survives.
+  if (options_.config.two_node && f.action != "on") {
+    uint32_t lowest = options_.config.nodes.front().nodeid;
+    for (const auto& n : options_.config.nodes) lowest = std::min(lowest, n.nodeid);
+    if (IdOf(f.target) == lowest) {
+      out.delay_ms = 2000;
+      for (const auto& set : configured_.configuration.crm_config) {
+        for (const auto& pair : set.pairs) {
+          if (pair.name == "priority-fencing-delay" && pair.value) {
+            if (auto ms = scheduler::ParseIntervalMs(*pair.value)) out.delay_ms = *ms;
+          }
+        }
+      }
+    }
+  }
+  Log(absl::StrCat("fencing ", f.target, " (", f.action, ")"));
+  fences_[id] = std::move(p);
+  if (options_.unsafe_skip_fencing) {
+    // Mutation: report success without asking the fencer.
+    OnFenceResult(id, true, "skipped (unsafe_skip_fencing)", 0);
+    return;
+  }
+  out_.fences.push_back(std::move(out));
+}
+
+void Node::OnFenceResult(uint64_t id, bool ok, const std::string& detail, uint64_t now_ms) {
+  (void)now_ms;
+  auto it = fences_.find(id);
+  if (it == fences_.end()) return;
+  PendingFence p = std::move(it->second);
+  fences_.erase(it);
+  Log(absl::StrCat("fencing ", p.f.target, ": ", detail));
+  controller_->OnFenceResult(p.f.graph, p.f.action_id, p.f.target, ok);
+  if (ok && p.f.action != "on") {
+    // The fencing ended every life of the target up to its completion: the
+    // one it was asked for, and one that joined while it ran (a node that
+    // restarted meanwhile). A life that began after the fencing completed
+    // cannot have been heard yet: the result arrives milliseconds after
+    // the power went off, a boot takes seconds.
+    uint64_t life = p.incarnation.value_or(0);
+    if (auto id = IdOf(p.f.target)) life = std::max(life, membership_->PeerIncarnation(*id).value_or(0));
+    NoteFenced(p.f.target, life, /*tell_others=*/true);
+  }
+}
+
+// --- the executor --------------------------------------------------------------
+
+void Node::ReportResult(const transition::OpResultRecord& r, uint64_t graph, int action) {
+  own_.Record(r);
+  controller_->OnOpResult(graph, action, r);
+  crmd::PeerMessage m;
+  ToProto(r, m.mutable_result());
+  m.mutable_result()->set_graph(graph);
+  m.mutable_result()->set_action(action);
+  Broadcast(m);
+}
+
+void Node::RunLocal(uint64_t graph, const transition::GraphAction& a, uint64_t now_ms) {
+  transition::OpResultRecord r;
+  r.node = self_name_;
+  r.rsc = a.rsc;
+  r.rsc_class = a.rsc_class;
+  r.provider = a.provider;
+  r.type = a.type;
+  r.task = a.task;
+  r.interval_ms = a.interval_ms;
+  r.target_rc = a.target_rc;
+  r.op_digest = a.op_digest;
+  r.transition_key = absl::StrCat(a.id, ":", graph, ":", a.target_rc, ":baton");
+  r.last_rc_change_s = r.last_run_s = wall_s_;
+  if (a.task == "cancel") {
+    std::string op = a.meta.count("operation") ? a.meta.at("operation") : "monitor";
+    (void)executor_->Cancel(a.rsc, op, a.interval_ms);
+    ReportResult(r, graph, a.id);
+    return;
+  }
+  if (a.rsc_class == "stonith") {
+    // Invariant 4: devices run in the fencer; here they only have a role.
+    bool up = devices_started_.count(a.rsc) > 0;
+    if (a.task == "start") devices_started_.insert(a.rsc);
+    if (a.task == "stop") devices_started_.erase(a.rsc);
+    r.rc = static_cast<int>(OcfRc::kOk);
+    if (a.task == "monitor" && !up && a.interval_ms == 0) r.rc = static_cast<int>(OcfRc::kNotRunning);
+    r.call_id = static_cast<int>(++next_request_id_);
+    ReportResult(r, graph, a.id);
+    return;
+  }
+  if (a.rsc_class != "ocf") {
+    r.rc = static_cast<int>(OcfRc::kUnimplemented);
+    r.op_status = static_cast<int>(ExecStatus::kNotSupported);
+    r.exit_reason = "baton runs ocf and stonith resources only";
+    ReportResult(r, graph, a.id);
+    return;
+  }
+  executor::OperationRequest req;
+  req.rsc_id = a.rsc;
+  req.provider = a.provider;
+  req.type = a.type;
+  req.action = a.task;
+  req.interval_ms = a.interval_ms;
+  req.timeout_ms = a.timeout_ms;
+  req.params = a.params;
+  req.meta = a.meta;
+  // Invariant 3: recurring monitors end with a stop, and a new one replaces the old.
+  if (a.task == "stop" || a.interval_ms > 0) {
+    for (const auto& [call, ctx] : exec_ctx_) {
+      if (ctx.rsc == a.rsc && ctx.interval_ms > 0 && (a.task == "stop" || ctx.interval_ms == a.interval_ms)) {
+        (void)executor_->Cancel(a.rsc, "monitor", ctx.interval_ms);
+      }
+    }
+  }
+  auto call = executor_->Submit(req, static_cast<int64_t>(now_ms));
+  if (!call.ok()) {
+    r.rc = static_cast<int>(OcfRc::kError);
+    r.op_status = static_cast<int>(ExecStatus::kError);
+    r.exit_reason = std::string(call.status().message());
+    ReportResult(r, graph, a.id);
+    return;
+  }
+  exec_ctx_[*call] = {graph, a.id, a.target_rc, a.op_digest, a.rsc_class, a.provider, a.type, a.rsc, a.interval_ms};
+  if (a.interval_ms == 0) {
+    // Invariant 2: in flight, every node (and a DC that takes over
+    // meanwhile) sees it pending until the result replaces it.
+    r.call_id = *call;
+    r.op_status = kOpPending;
+    own_.Record(r);
+    controller_->OnPending(r);
+    crmd::PeerMessage m;
+    ToProto(r, m.mutable_result());
+    m.mutable_result()->set_graph(graph);
+    m.mutable_result()->set_action(kPendingAction);
+    Broadcast(m);
+  }
+}
+
+void Node::PumpExecutor(uint64_t now_ms) {
+  for (const auto& res : executor_->OnTick(static_cast<int64_t>(now_ms))) {
+    auto it = exec_ctx_.find(res.call_id);
+    if (it == exec_ctx_.end()) continue;
+    ExecCtx& ctx = it->second;
+    if (res.status == ExecStatus::kCancelled) {
+      exec_ctx_.erase(it);
+      continue;
+    }
+    transition::OpResultRecord r;
+    r.node = self_name_;
+    r.rsc = res.rsc_id;
+    r.rsc_class = ctx.cls;
+    r.provider = ctx.provider;
+    r.type = ctx.type;
+    r.task = res.action;
+    r.interval_ms = res.interval_ms;
+    r.call_id = res.call_id;
+    r.rc = res.rc;
+    r.op_status = static_cast<int>(res.status);
+    r.target_rc = ctx.target_rc;
+    r.exit_reason = res.exit_reason;
+    r.last_run_s = wall_s_;
+    r.last_rc_change_s = r.last_run_s;
+    r.exec_ms = res.exec_time_ms();
+    r.queue_ms = res.queue_time_ms();
+    r.op_digest = ctx.op_digest;
+    r.transition_key = absl::StrCat(ctx.action, ":", ctx.graph, ":", ctx.target_rc, ":baton");
+    uint64_t graph = ctx.graph;
+    int action = ctx.action;
+    if (res.interval_ms > 0) {
+      ctx.action = -1;  // later reports of this monitor are changes, not graph actions
+    } else {
+      exec_ctx_.erase(it);
+    }
+    ReportResult(r, graph, action);
+  }
+}
+
+// --- membership, election, replication ----------------------------------------
+
+void Node::FollowView(uint64_t now_ms) {
+  if (membership_->view() == seen_) return;
+  seen_ = membership_->view();
+  quorum_->OnMembership(seen_.members, now_ms);
+  std::vector<std::string> names;
+  for (uint32_t m : seen_.members) names.push_back(Name(m));
+  Log(absl::StrCat("view ", seen_.ring.representative, ".", seen_.ring.seq, ": [ ", absl::StrJoin(names, " "), " ] ",
+                   quorum_->quorate() ? "quorate" : "NOT quorate"));
+  // Every member says which nodelist it has; one with an older one adopts
+  // the newer (a node that was away during a join catches up).
+  Broadcast(ClusterConfMessage(0));
+}
+
+void Node::ElectAndFollow(uint64_t now_ms) {
+  dc_ = membership::ElectDc(*membership_);
+  std::optional<uint32_t> writer =
+      quorum_->quorate() || options_.unsafe_writer_without_quorum ? dc_ : std::nullopt;
+  auto view = std::make_pair(membership_->view().members, writer);
+  if (replica_view_ && *replica_view_ == view) return;
+  replica_view_ = view;
+  // The term: the ring sequence, then its representative, so two
+  // partitions that chose the same sequence never share a term.
+  const auto& ring = membership_->view().ring;
+  uint64_t term = (ring.seq << 16) | (ring.representative & 0xffff);
+  replica_->OnView(term, view.first, writer, static_cast<int64_t>(now_ms));
+  PumpReplication(now_ms);
+}
+
+void Node::PumpReplication(uint64_t now_ms) {
+  for (auto& o : replica_->TakeOutgoing()) SendPeerId(o.to, service::EncodeRepl(o.msg));
+  if (!(replica_->current() == refreshed_from_)) RefreshConfigured();
+  ReplyChanges(now_ms);
+}
+
+void Node::RefreshConfigured() {
+  configured_ = cib::Cib{};
+  const cib::StoredCib& cur = replica_->current();
+  refreshed_from_ = cur;
+  if (!cur.config.empty()) {
+    auto parsed = cib::ParseCibXml(cur.config);
+    if (parsed.ok()) {
+      configured_ = *std::move(parsed);
+    } else {
+      Log(absl::StrCat("ERROR: the stored CIB ", cur.version.admin_epoch, ".", cur.version.epoch, ".",
+                       cur.version.num_updates, " does not parse: ", parsed.status().message()));
+    }
+  }
+  configured_.version = cur.version;
+  requests_->SetConfigured(&configured_);
+  controller_->OnConfig(configured_);
+  auto want = WantedDevices(configured_);
+  if (!devices_wanted_ || *devices_wanted_ != want) {
+    devices_wanted_ = want;
+    out_.devices = want;
+  }
+}
+
+// --- the controller --------------------------------------------------------------
+
+void Node::PumpController(uint64_t now_ms, int64_t wall_s) {
+  std::set<std::string> members = MemberNames();
+  std::string dc_name = dc_ ? Name(*dc_) : "";
+  uint64_t ring_seq = membership_->view().ring.seq;
+  auto view = std::make_tuple(members, dc_name, ring_seq, quorum_->quorate());
+  if (!controller_view_ || *controller_view_ != view) {
+    std::set<std::string> before = controller_view_ ? std::get<0>(*controller_view_) : std::set<std::string>{};
+    // A new ring with the same members may mean a node restarted in
+    // between: everyone re-announces its attributes (invariant 5).
+    bool joined = !controller_view_ || std::get<2>(*controller_view_) != ring_seq;
+    for (const auto& m : members) joined = joined || !before.count(m);
+    controller_view_ = view;
+    controller_->OnView(members, dc_name, quorum_->quorate(), ring_seq, static_cast<int64_t>(now_ms));
+    for (const auto& gone : before) {
+      if (members.count(gone)) continue;
+      // Invariant 6: the life that left was fenced already.
+      auto dead = dead_incarnation_.find(gone);
+      auto id = IdOf(gone);
+      auto life = id ? membership_->PeerIncarnation(*id) : std::nullopt;
+      if (dead != dead_incarnation_.end() && life && *life <= dead->second) controller_->OnNodeFenced(gone);
+      // Its transient attributes go with it (after the controller saw
+      // whether it was shutting down cleanly).
+      attrs_.ClearTransient(gone);
+    }
+    if (controller_->is_dc()) controller_->OnHistory(self_name_, own_.Records(self_name_));
+    if (joined) BroadcastOwnAttributes();
+  }
+  ApplyControllerAttributes();  // fail counts first: the schedule must see them
+  controller_->OnTick(static_cast<int64_t>(now_ms), wall_s);
+  if (controller_->TakeHistoryQuery()) {
+    crmd::PeerMessage q;
+    q.mutable_history_query();
+    Broadcast(q);
+    // The DC's own history too, for the nodes that just joined.
+    Broadcast(HistoryMessage());
+  }
+  for (const auto& e : controller_->TakeExec()) {
+    if (e.node == self_name_) {
+      RunLocal(e.graph, e.action, now_ms);
+      continue;
+    }
+    crmd::PeerMessage m;
+    ToProto(e.graph, e.action, m.mutable_op());
+    SendPeer(e.node, m);
+  }
+  for (const auto& f : controller_->TakeFence()) StartFence(f);
+  ApplyControllerAttributes();
+  (void)controller_->TakeFencedBroadcast();  // NoteFenced tells the others, with the life it ended
+  for (auto& line : controller_->TakeLog()) Log(std::move(line));
+}
+
+// --- time ------------------------------------------------------------------------
+
+void Node::BeginShutdown(uint64_t now_ms, int64_t wall_s) {
+  if (shutdown_since_ != 0) {
+    finished_ = "stopped at once (a second signal)";
+    return;
+  }
+  shutdown_since_ = std::max<uint64_t>(now_ms, 1);
+  Log("shutting down: handing over the resources that run here");
+  // Invariant 8: the "shutdown" attribute tells the DC to move everything away.
+  SetAttribute(self_name_, "shutdown", std::to_string(wall_s), attrd::Lifetime::kReboot, /*applied_here=*/false);
+}
+
+void Node::Tick(uint64_t now_ms, int64_t wall_s) {
+  wall_s_ = wall_s;
+  if (!finished_.empty()) return;
+  if (shutdown_since_ != 0) {
+    // Alone, this node is its own DC and stops what runs here itself.
+    bool active = own_.AnyActive(self_name_);
+    if (!active || now_ms - shutdown_since_ > kShutdownWaitMs) {
+      if (active) Log("WARNING: resources still run here after 30 s; leaving anyway");
+      finished_ = "shutdown complete";
+      return;
+    }
+  }
+  auto hb = membership_->Tick(now_ms);
+  if (membership_->max_seq() != persisted_seq_) {
+    // Ring ids must never repeat: persist before anything carries it.
+    if (auto st = storage_->SaveRingSeq(membership_->max_seq()); !st.ok()) {
+      Fatal(absl::StrCat("cannot save the ring sequence: ", st.message()));
+      return;
+    }
+    persisted_seq_ = membership_->max_seq();
+  }
+  FollowView(now_ms);
+  quorum_->OnTick(now_ms);
+  ElectAndFollow(now_ms);
+  replica_->OnTick(static_cast<int64_t>(now_ms));
+  PumpReplication(now_ms);
+  PumpExecutor(now_ms);
+  PumpController(now_ms, wall_s);
+  ExpireConfChanges(now_ms);
+  // Losing one link is not a membership change, but the operator must know.
+  if (membership_->view().members.size() >= 2) {
+    std::vector<bool> links = membership_->LinkStatus(now_ms);
+    if (links_seen_.empty()) links_seen_ = links;
+    for (size_t l = 0; l < links.size(); ++l) {
+      if (links[l] == links_seen_[l]) continue;
+      Log(absl::StrCat(links[l] ? "notice" : "WARNING", ": ring", l, " is ",
+                       links[l] ? "up again" : "DOWN (no peer heard on it); running on the remaining links"));
+    }
+    links_seen_ = links;
+  }
+  for (auto& line : refusals_.Flush(now_ms)) Log(std::move(line));
+  if (hb) {
+    for (const auto& n : options_.config.nodes) {
+      if (n.nodeid != options_.self) out_.heartbeats.push_back(membership_->AddressedTo(*hb, n.nodeid));
+    }
+  }
+}
+
+// --- control requests -------------------------------------------------------------
+
+void Node::Reply(uint64_t client, const absl::StatusOr<std::string>& r) {
+  out_.replies.push_back({client, r.ok() ? *r : service::ErrorReply(r.status())});
+}
+
+void Node::OnControl(uint64_t client, const std::vector<std::string>& req, uint64_t now_ms) {
+  if (!req.empty() && req[0] == "cib-replace") return SubmitChange(client, req, now_ms);
+  if (!req.empty() && req[0] == "nodelist-remove") return RemoveNodeRequest(client, req, now_ms);
+  Reply(client, Handle(req, now_ms));
+}
+
+service::ClusterView Node::View() const {
+  service::ClusterView v;
+  v.self = options_.self;
+  for (const auto& n : options_.config.nodes) v.nodes.push_back({n.nodeid, n.name});
+  v.members = membership_->view().members;
+  v.quorate = quorum_->quorate();
+  if (v.quorate) v.dc = dc_;
+  return v;
+}
+
+std::string Node::StatusText(bool cluster, uint64_t now_ms) const {
+  const auto& view = membership_->view();
+  bool quorate = quorum_->quorate();
+  const auto& nodes = options_.config.nodes;
+  std::ostringstream out;
+  out << "Cluster Summary:\n  * Stack: baton\n";
+  if (dc_ && quorate) {
+    out << "  * Current DC: " << Name(*dc_) << " (version 0.1.0) - partition with quorum\n";
+  } else if (dc_) {
+    out << "  * Current DC: " << Name(*dc_) << " (version 0.1.0) - partition WITHOUT quorum\n";
+  } else {
+    out << "  * Current DC: NONE\n";
+  }
+  out << "  * " << nodes.size() << " node" << (nodes.size() == 1 ? "" : "s")
+      << " configured\n  * 0 resource instances configured\n\nNode List:\n";
+  std::vector<std::string> online, offline;
+  for (const auto& n : nodes) (view.members.count(n.nodeid) ? online : offline).push_back(n.name);
+  if (!online.empty()) out << "  * Online: [ " << absl::StrJoin(online, " ") << " ]\n";
+  if (!offline.empty()) out << "  * OFFLINE: [ " << absl::StrJoin(offline, " ") << " ]\n";
+  if (!cluster) return out.str();
+  out << "\nMembership:\n  * Ring ID: " << view.ring.representative << "." << view.ring.seq << "\n"
+      << "  * Votes: " << quorum_->total_votes() << " of " << quorum_->expected_votes() << " expected, quorum "
+      << quorum_->quorum() << (quorate ? " (quorate)" : " (not quorate)") << "\n  * Links:\n";
+  std::vector<bool> links = membership_->LinkStatus(now_ms);
+  for (size_t l = 0; l < links.size(); ++l) {
+    out << "    * ring" << l << ": " << (links[l] ? "up" : (view.members.size() > 1 ? "DOWN" : "no peer")) << "\n";
+  }
+  for (const auto& n : nodes) {
+    if (n.nodeid == options_.self) continue;
+    uint32_t bits = membership_->LinksUp(n.nodeid, now_ms);
+    std::vector<std::string> up;
+    for (size_t l = 0; l < links.size(); ++l) {
+      if (bits & (1u << l)) up.push_back("ring" + std::to_string(l));
+    }
+    out << "  * Node " << n.name << ": " << (up.empty() ? "not heard" : "heard on " + absl::StrJoin(up, " ")) << "\n";
+  }
+  out << "  * Heartbeats dropped (bad, forged or replayed): " << dropped() << "\n";
+  return out.str();
+}
+
+absl::StatusOr<std::string> Node::Handle(const std::vector<std::string>& req, uint64_t now_ms) {
+  const std::string cmd = req.empty() ? "" : req[0];
+  if (cmd == "status" || cmd == "cluster-status") {
+    if (req.size() != 1) return absl::InvalidArgumentError(absl::StrCat("'", cmd, "' takes no arguments"));
+    return StatusText(cmd == "cluster-status", now_ms);
+  }
+  if (cmd == "cib-config" && req.size() == 1) {
+    // The replicated configuration alone, to edit and send back, with the
+    // nodes of cluster.conf so constraints can name them.
+    cib::Cib c = configured_;
+    c.version = replica_->current().version;
+    for (const auto& n : options_.config.nodes) {
+      bool present = false;
+      for (const auto& existing : c.configuration.nodes) present = present || existing.uname == n.name;
+      if (present) continue;
+      cib::Node node;
+      node.id = std::to_string(n.nodeid);
+      node.uname = n.name;
+      c.configuration.nodes.push_back(node);
+    }
+    return cib::WriteCibXml(c);
+  }
+  if (cmd == "cib" && req.size() == 1) {
+    // Configuration + the cluster's status, with this node's attributes view.
+    cib::Cib c = controller_->CurrentCib();
+    c.version = replica_->current().version;
+    return cib::WriteCibXml(c);
+  }
+  if (cmd == "confirm-down") {
+    // crm node clearstate: the operator says NODE is down (its fencer was told too).
+    if (req.size() != 2 || !node_ids_.count(req[1])) {
+      return absl::InvalidArgumentError("usage: confirm-down NODE (a node of the cluster)");
+    }
+    if (controller_->is_member(req[1])) {
+      return absl::FailedPreconditionError(absl::StrCat(req[1], " is a member of the cluster: it is up"));
+    }
+    NoteFenced(req[1], 0, /*tell_others=*/true);
+    return std::string("ok\n");
+  }
+  if (cmd == "node-incarnation") {
+    // crm node fence, before it fences: which life of NODE it will end.
+    if (req.size() != 2 || !node_ids_.count(req[1])) {
+      return absl::InvalidArgumentError("usage: node-incarnation NODE (a node of the cluster)");
+    }
+    auto life = req[1] == self_name_ ? std::optional<uint64_t>(membership_->incarnation())
+                                     : membership_->PeerIncarnation(node_ids_.at(req[1]));
+    return absl::StrCat(life.value_or(0), "\n");
+  }
+  if (cmd == "node-fenced") {
+    // crm node fence, after it fenced: that life of NODE is over (invariant 6).
+    uint64_t incarnation = 0;
+    if (req.size() != 3 || !node_ids_.count(req[1]) || !absl::SimpleAtoi(req[2], &incarnation) || incarnation == 0) {
+      return absl::InvalidArgumentError("usage: node-fenced NODE INCARNATION (from node-incarnation, not 0)");
+    }
+    Log(absl::StrCat(req[1], " was fenced by an operator"));
+    NoteFenced(req[1], incarnation, /*tell_others=*/true);
+    return std::string("ok\n");
+  }
+  if (cmd == "cleanup") {
+    if (req.size() != 3) return absl::InvalidArgumentError("usage: cleanup RSC NODE|\"\"");
+    if (!req[2].empty() && !node_ids_.count(req[2])) {
+      return absl::NotFoundError(absl::StrCat("no node '", req[2], "' in the cluster"));
+    }
+    crmd::PeerMessage m;
+    m.mutable_cleanup()->set_rsc(req[1]);
+    m.mutable_cleanup()->set_node(req[2]);
+    Broadcast(m);
+    Cleanup(req[1], req[2]);
+    return std::string("ok\n");
+  }
+  if (cmd == "cluster-conf" && req.size() == 1) return config::FormatClusterConfig(options_.config);
+  return requests_->Handle(req, View());
+}
+
+void Node::SubmitChange(uint64_t client, const std::vector<std::string>& req, uint64_t now_ms) {
+  cib::Version base;
+  if (req.size() != 5 || !absl::SimpleAtoi(req[1], &base.admin_epoch) || !absl::SimpleAtoi(req[2], &base.epoch) ||
+      !absl::SimpleAtoi(req[3], &base.num_updates)) {
+    return Reply(client, absl::InvalidArgumentError("usage: cib-replace ADMIN_EPOCH EPOCH NUM_UPDATES XML"));
+  }
+  auto parsed = cib::ParseCibXml(req[4]);
+  if (!parsed.ok()) return Reply(client, parsed.status());
+  if (auto st = cib::Validate(*parsed); !st.ok()) return Reply(client, st);
+  // Only the configuration is replicated; the status section is live.
+  parsed->status.clear();
+  parsed->attrs.erase("have-quorum");
+  parsed->attrs.erase("dc-uuid");
+  uint64_t id = ++next_request_id_;
+  waiting_[id] = {client, now_ms + kChangeWaitMs};
+  replica_->Submit(id, base, cib::WriteCibXml(*parsed), static_cast<int64_t>(now_ms));
+  PumpReplication(now_ms);
+}
+
+void Node::ReplyChanges(uint64_t now_ms) {
+  for (auto& r : replica_->TakeResults()) {
+    auto it = waiting_.find(r.request_id);
+    if (it == waiting_.end()) continue;
+    if (r.status.ok()) {
+      Reply(it->second.first,
+            absl::StrCat("ok ", r.version.admin_epoch, ".", r.version.epoch, ".", r.version.num_updates, "\n"));
+    } else {
+      Reply(it->second.first, r.status);
+    }
+    waiting_.erase(it);
+  }
+  for (auto it = waiting_.begin(); it != waiting_.end();) {
+    if (now_ms < it->second.second) {
+      ++it;
+      continue;
+    }
+    Reply(it->second.first,
+          absl::DeadlineExceededError("no answer from the DC within 30 s; the change may or may not have been made "
+                                      "(check the configuration)"));
+    it = waiting_.erase(it);
+  }
+}
+
+// --- the nodelist: crm cluster join / remove (invariant 9) ---------------------
+
+// Stores the new cluster.conf and applies it live: membership, quorum and
+// the controller follow (the shell follows with the peer connections). A
+// node no longer in the nodelist sets its file aside and stops.
+absl::Status Node::ApplyClusterConf(const config::ClusterConfig& c, const std::string& why) {
+  const config::NodeEntry* me = nullptr;
+  for (const auto& n : c.nodes) {
+    if (n.nodeid == options_.self) me = &n;
+  }
+  if (me != nullptr && me->name != self_name_) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the new nodelist gives this node's id ", options_.self, " to '", me->name, "'"));
+  }
+  // Everything is checked before anything is stored or applied, so the
+  // stored file never holds a nodelist this node refused.
+  std::string text = config::FormatClusterConfig(c);
+  if (auto parsed = config::ParseClusterConfig(text); !parsed.ok()) return parsed.status();
+  if (me == nullptr) {
+    if (auto st = storage_->SetAsideClusterConf(); !st.ok()) {
+      Log(absl::StrCat("ERROR: cannot set cluster.conf aside (", st.message(),
+                       "): move it away before starting this node again"));
+    }
+    Log(absl::StrCat("WARNING: this node was removed from the cluster (", why, ", config_version ", c.config_version,
+                     "); stopping"));
+    finished_ = "removed from the nodelist";
+    return absl::OkStatus();
+  }
+  if (auto q = quorum::Quorum::Create(QuorumConfig(c), options_.self); !q.ok()) return q.status();
+  if (auto st = storage_->SaveClusterConf(text); !st.ok()) return st;
+  if (auto st = quorum_->Reconfigure(QuorumConfig(c)); !st.ok()) return st;
+  options_.config = c;
+  node_ids_.clear();
+  std::vector<membership::NodeId> ids;
+  std::vector<std::pair<std::string, std::string>> names;
+  std::vector<std::string> listed;
+  for (const auto& n : c.nodes) {
+    node_ids_[n.name] = n.nodeid;
+    ids.push_back(n.nodeid);
+    names.push_back({std::to_string(n.nodeid), n.name});
+    listed.push_back(n.name);
+  }
+  membership_->SetNodes(ids);
+  controller_->OnNodelist(names);
+  Log(absl::StrCat("nodelist (config_version ", c.config_version, ", ", why, "): [ ", absl::StrJoin(listed, " "),
+                   " ], expected votes ", quorum_->expected_votes()));
+  return absl::OkStatus();
+}
+
+// Applies `c` here, then sends it to every other member of the view; `done`
+// runs when all have acknowledged ("") or with what went wrong.
+void Node::StartConfChange(const config::ClusterConfig& c, uint64_t now_ms,
+                           std::function<void(const std::string&)> done) {
+  if (auto st = ApplyClusterConf(c, "changed here"); !st.ok()) {
+    done(std::string(st.message()));
+    return;
+  }
+  uint64_t id = next_conf_request_++;
+  ConfChange change;
+  change.deadline = now_ms + kConfChangeWaitMs;
+  change.done = std::move(done);
+  crmd::PeerMessage m = ClusterConfMessage(id);
+  for (uint32_t member : membership_->view().members) {
+    if (member == options_.self || !node_ids_.count(Name(member))) continue;
+    change.waiting.insert(member);
+    SendPeer(Name(member), m);
+  }
+  conf_changes_[id] = std::move(change);
+  ExpireConfChanges(now_ms);
+}
+
+void Node::ExpireConfChanges(uint64_t now_ms) {
+  for (auto it = conf_changes_.begin(); it != conf_changes_.end();) {
+    ConfChange& c = it->second;
+    if (!c.waiting.empty() && now_ms < c.deadline) {
+      ++it;
+      continue;
+    }
+    std::vector<std::string> problems = c.errors;
+    for (uint32_t m : c.waiting) problems.push_back(absl::StrCat(Name(m), " did not confirm within 10 s"));
+    c.done(absl::StrJoin(problems, "; "));
+    it = conf_changes_.erase(it);
+  }
+}
+
+// This node's nodelist as a peer message; `request_id` nonzero asks for an ack.
+crmd::PeerMessage Node::ClusterConfMessage(uint64_t request_id) const {
+  crmd::PeerMessage m;
+  m.mutable_cluster_conf()->set_config_version(options_.config.config_version);
+  m.mutable_cluster_conf()->set_text(config::FormatClusterConfig(options_.config));
+  m.mutable_cluster_conf()->set_request_id(request_id);
+  return m;
+}
+
+// A removed node is no longer heard by the others: it stays alone with its
+// old nodelist, without quorum, until it is reinstalled or its cluster.conf
+// is moved aside — it was stopped or fenced before the removal
+// (RemoveNodeRequest), so it runs nothing.
+void Node::OnClusterConf(uint32_t from, const crmd::ClusterConf& m) {
+  std::string error;
+  auto theirs = config::ParseClusterConfig(m.text());
+  if (!theirs.ok()) {
+    error = absl::StrCat("cluster.conf from ", Name(from), " does not parse: ", theirs.status().message());
+  } else {
+    switch (CompareCopies(options_.config, *theirs)) {
+      case Adopt::kNewer:
+        if (auto st = ApplyClusterConf(*theirs, absl::StrCat("from ", Name(from))); !st.ok()) {
+          error = std::string(st.message());
+        }
+        break;
+      case Adopt::kOlder:
+        // Theirs is older: send ours back (it applies it and answers nothing).
+        if (m.request_id() == 0) {
+          SendPeer(Name(from), ClusterConfMessage(0));
+        } else {
+          error = absl::StrCat("has config_version ", options_.config.config_version, ", newer than ",
+                               m.config_version());
+        }
+        break;
+      case Adopt::kConflict:
+        error = absl::StrCat("a different nodelist with the same config_version ", m.config_version());
+        break;
+      case Adopt::kOtherCluster:
+        error = absl::StrCat("belongs to cluster '", options_.config.cluster_name, "', not '", theirs->cluster_name,
+                             "'");
+        break;
+      case Adopt::kSame:
+        break;
+    }
+  }
+  if (!error.empty()) Log(absl::StrCat("WARNING: nodelist from ", Name(from), " not taken: ", error));
+  if (m.request_id() != 0) {
+    crmd::PeerMessage ack;
+    ack.mutable_cluster_conf_ack()->set_request_id(m.request_id());
+    ack.mutable_cluster_conf_ack()->set_error(error);
+    SendPeer(Name(from), ack);
+  }
+}
+
+// Why the nodelist may not change to `next` here now ("" = it may): only
+// the DC of a quorate partition changes it, one change at a time, so two
+// changes never race to the same config_version; and the members up now
+// must still have quorum under the new expected votes (a join of a node
+// that never starts must not cost the cluster its quorum).
+std::string Node::RefuseNodelistChange(const config::ClusterConfig& next) const {
+  if (!quorum_->quorate()) return "this partition has no quorum";
+  if (!controller_->is_dc()) {
+    return absl::StrCat("nodelist changes are made by the DC (",
+                        controller_->dc().empty() ? "none yet" : controller_->dc(),
+                        "): run it there (crm cluster token there makes a join token)");
+  }
+  if (!conf_changes_.empty()) return "another nodelist change is still in progress; try again in a few seconds";
+  uint32_t total = 0, up = 0;
+  for (const auto& n : next.nodes) {
+    total += n.votes;
+    if (membership_->view().members.count(n.nodeid)) up += n.votes;
+  }
+  uint32_t needed = next.two_node ? 1 : total / 2 + 1;
+  if (next.expected_votes) needed = *next.expected_votes / 2 + 1;
+  if (up < needed) {
+    return absl::StrCat("after this change ", needed, " votes are needed for quorum and only ", up,
+                        " members are up: start the nodes that are down first");
+  }
+  return "";
+}
+
+// An authenticated join request: the nodelist with the new node goes to
+// every member before the joiner gets it.
+void Node::OnJoinRequest(const JoinRequest& r, uint64_t now_ms) {
+  auto next = AddNode(options_.config, r.name, r.ring_addrs);
+  auto reply_error = [this, id = r.id](const std::string& e) {
+    proto::JoinReplyBody b;
+    b.set_error(e);
+    out_.join_answers.push_back({id, std::move(b)});
+  };
+  if (!next.ok()) return reply_error(std::string(next.status().message()));
+  if (auto why = RefuseNodelistChange(*next); !why.empty()) return reply_error(why);
+  auto answer = [this, id = r.id, name = r.name](const std::string& error) {
+    proto::JoinReplyBody b;
+    if (!error.empty()) {
+      b.set_error(absl::StrCat("the nodelist with ", name, " did not reach every member: ", error));
+    } else {
+      b.set_cluster_conf(config::FormatClusterConfig(options_.config));
+      b.set_authkey(options_.authkey);
+      for (const auto& n : options_.config.nodes) {
+        if (n.name == name) b.set_nodeid(n.nodeid);
+      }
+    }
+    out_.join_answers.push_back({id, std::move(b)});
+  };
+  Log(absl::StrCat("join: ", r.name, " (", absl::StrJoin(r.ring_addrs, ", "), ", from ", r.from, ") asks to join"));
+  if (next->config_version == options_.config.config_version) return answer("");  // already in, same addresses
+  StartConfChange(*next, now_ms, answer);
+}
+
+// crm cluster remove NODE: only a node that is not running (the others
+// would otherwise fence a node that merely vanished from their list).
+void Node::RemoveNodeRequest(uint64_t client, const std::vector<std::string>& req, uint64_t now_ms) {
+  if (req.size() != 2) return Reply(client, absl::InvalidArgumentError("usage: nodelist-remove NODE"));
+  const std::string& name = req[1];
+  auto it = node_ids_.find(name);
+  if (it != node_ids_.end() && membership_->view().members.count(it->second)) {
+    return Reply(client, absl::FailedPreconditionError(
+                             absl::StrCat(name, " is online: stop it first (crm cluster stop, on ", name,
+                                          "), so that its resources move away cleanly")));
+  }
+  // Only a node that left cleanly or was fenced, and runs nothing: the
+  // status forgets a removed node, so anything still running there would
+  // otherwise be started elsewhere without fencing.
+  if (it != node_ids_.end()) {
+    auto life = controller_->table().Life(name);
+    if (life == transition::NodeLife::kLost || controller_->table().AnyActive(name)) {
+      return Reply(client, absl::FailedPreconditionError(absl::StrCat(
+                               name, " left without being fenced (or may still run resources): fence it first (crm "
+                               "node fence ", name, ", or crm node clearstate ", name, " once you know it is off)")));
+    }
+  }
+  auto next = RemoveNode(options_.config, name);
+  if (!next.ok()) return Reply(client, next.status());
+  if (auto why = RefuseNodelistChange(*next); !why.empty()) {
+    return Reply(client, absl::FailedPreconditionError(why));
+  }
+  StartConfChange(*next, now_ms, [this, client, name](const std::string& error) {
+    if (!error.empty()) {
+      Reply(client, absl::UnavailableError(absl::StrCat(name, " was removed here but not everywhere: ", error)));
+      return;
+    }
+    Reply(client, absl::StrCat(name, " removed; ", options_.config.nodes.size(), " nodes, expected votes ",
+                               quorum_->expected_votes(), "\n"));
+  });
+}
+
+}  // namespace baton::node
