@@ -141,6 +141,7 @@ def main():
         os.chmod(os.path.join(tmp, "authkey"), 0o600)
         for i in (1, 2, 3):
             start(i)
+            time.sleep(0.3)  # n1 runs longest, so it is the DC (membership/election.h)
         check("three nodes elect n1", wait_for(lambda: all(dc_of(i) == "n1" for i in (1, 2, 3)), 10))
 
         r = replace(3, VIP)
@@ -165,6 +166,9 @@ def main():
         check("changes go on under the new DC", r.returncode == 0, r.stderr)
 
         start(1)
+        check("a node that rejoins does not take the DC role back",
+              wait_for(lambda: dc_of(1) == "n2", 10) and all(dc_of(i) == "n2" for i in (1, 2, 3)),
+              str([dc_of(i) for i in (1, 2, 3)]))
         check("a node that was down receives the current CIB",
               wait_for(lambda: 'id="web"' in query(1), 10), query(1)[:200])
 
@@ -185,6 +189,7 @@ def main():
         stop(1)
         for i in (1, 2, 3):
             start(i)
+            time.sleep(0.3)
         check("the cluster forms again after a full restart",
               wait_for(lambda: all(dc_of(i) == "n1" for i in (1, 2, 3)), 10))
         check("a full restart keeps the configuration",

@@ -80,6 +80,7 @@ def main():
             procs[i] = subprocess.Popen(
                 [os.path.join(BIN, "baton-crmd"), "--config", os.path.join(tmp, "cluster.conf"),
                  "--node", f"n{i}", "--state-dir", d], stdout=log, stderr=log)
+            time.sleep(0.3)  # n1 runs longest, so it is the DC (membership/election.h)
         formed = wait_for(lambda: all(online(status(tmp, i)) == {"n1", "n2", "n3"} for i in (1, 2, 3)), 5)
         check("three nodes form one view", formed is not None)
         s = status(tmp, 2)
