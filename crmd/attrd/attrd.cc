@@ -68,6 +68,20 @@ std::optional<std::string> AttributeStore::Get(const std::string& node, const st
 
 void AttributeStore::ClearTransient(const std::string& node) { transient_.erase(node); }
 
+absl::Status AttributeStore::ReplaceTransient(const std::string& node,
+                                              const std::map<std::string, std::string>& values) {
+  AttributeStore checked;
+  for (const auto& [name, value] : values) {
+    if (auto st = checked.Set(node, name, value, Lifetime::kReboot); !st.ok()) return st;
+  }
+  if (values.empty()) {
+    transient_.erase(node);
+  } else {
+    transient_[node] = values;
+  }
+  return absl::OkStatus();
+}
+
 std::string AttributeStore::SerializePermanent() const {
   std::string out;
   for (const auto& [node, attrs] : permanent_) {

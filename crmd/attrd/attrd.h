@@ -43,6 +43,9 @@ class AttributeStore {
 
   // A node left the membership: its transient attributes are gone.
   void ClearTransient(const std::string& node);
+  // All of `node`'s transient attributes, as the node itself sent them.
+  // Refused whole (nothing changes) if any name or value is invalid.
+  absl::Status ReplaceTransient(const std::string& node, const std::map<std::string, std::string>& values);
 
   const Table& transient() const { return transient_; }
   const Table& permanent() const { return permanent_; }

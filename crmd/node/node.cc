@@ -244,7 +244,18 @@ void Node::Broadcast(const crmd::PeerMessage& msg) {
 
 void Node::OnHeartbeat(const membership::Heartbeat& hb, const std::string& source, uint64_t now_ms) {
   const membership::Counters before = membership_->counters();
+  auto life_before = membership_->PeerIncarnation(hb.sender);
   membership_->OnHeartbeat(hb, now_ms);
+  auto life_after = membership_->PeerIncarnation(hb.sender);
+  if (life_before && life_after && *life_after != *life_before) {
+    // The sender started again, perhaps within a token, so no view showed
+    // it gone: what its last life announced (a "shutdown", promotion
+    // scores) and ran is void. This comes before any peer message of the
+    // new life, which the transport accepts only from a known incarnation.
+    std::string name = Name(hb.sender);
+    attrs_.ClearTransient(name);
+    controller_->OnNodeRestarted(name);
+  }
   const membership::Counters& after = membership_->counters();
   std::string reason;
   if (after.stale != before.stale) reason = "replayed (old sequence number)";
@@ -372,19 +383,19 @@ void Node::OnPeerMessage(uint32_t from, const std::string& payload, uint64_t now
       NoteFenced(node, m.fenced().incarnation(), /*tell_others=*/false);
       return;
     }
-    case crmd::PeerMessage::kAttr: {
-      const crmd::AttrUpdate& a = m.attr();
-      auto lifetime = a.forever() ? attrd::Lifetime::kForever : attrd::Lifetime::kReboot;
-      absl::Status st = a.remove() ? attrs_.Delete(a.node(), a.name(), lifetime).status()
-                                   : attrs_.Set(a.node(), a.name(), a.value(), lifetime);
-      if (!st.ok()) {
+    case crmd::PeerMessage::kAttr:
+      OnAttributeUpdate(from, m.attr());
+      return;
+    case crmd::PeerMessage::kAttrSnapshot: {
+      if (m.attr_snapshot().node() != from_name) {  // a node sends its own only
         ++dropped_;
         return;
       }
-      if (lifetime == attrd::Lifetime::kForever) {
-        if (auto saved = storage_->SaveAttributes(attrs_.SerializePermanent()); !saved.ok()) {
-          Log(absl::StrCat("WARNING: attribute ", a.name(), " of ", a.node(), " not saved: ", saved.message()));
-        }
+      std::map<std::string, std::string> values(m.attr_snapshot().values().begin(),
+                                                m.attr_snapshot().values().end());
+      if (!attrs_.ReplaceTransient(from_name, values).ok()) {
+        ++dropped_;
+        return;
       }
       controller_->OnAttributesChanged();
       return;
@@ -397,37 +408,74 @@ void Node::OnPeerMessage(uint32_t from, const std::string& payload, uint64_t now
 
 // --- attributes ----------------------------------------------------------------
 
-// Invariant 5: a change made here is applied here and sent to every member.
+// Invariant 5. A permanent attribute: applied here and sent to every member.
+// A transient one is written by its node: its own changes are applied and
+// sent to every member; a change of another member's is applied here (so a
+// reader here sees it at once) and asked of that member, which applies it
+// and tells every member — so each node's transient attributes have one
+// writer and one order, and its snapshot on a new ring (BroadcastOwnAttributes)
+// never undoes a change it made.
 void Node::SetAttribute(const std::string& node, const std::string& name, const std::optional<std::string>& value,
                         attrd::Lifetime lifetime, bool applied_here) {
   if (!applied_here) {
     if (value) (void)attrs_.Set(node, name, *value, lifetime);
     else (void)attrs_.Delete(node, name, lifetime);
   }
-  if (!options_.unsafe_drop_attribute_updates) {
-    crmd::PeerMessage m;
-    auto* a = m.mutable_attr();
-    a->set_node(node);
-    a->set_name(name);
-    a->set_value(value.value_or(""));
-    a->set_remove(!value.has_value());
-    a->set_forever(lifetime == attrd::Lifetime::kForever);
+  controller_->OnAttributesChanged();
+  if (options_.unsafe_drop_attribute_updates) return;
+  crmd::PeerMessage m;
+  auto* a = m.mutable_attr();
+  a->set_node(node);
+  a->set_name(name);
+  a->set_value(value.value_or(""));
+  a->set_remove(!value.has_value());
+  a->set_forever(lifetime == attrd::Lifetime::kForever);
+  if (lifetime == attrd::Lifetime::kForever || node == self_name_) {
     Broadcast(m);
+    return;
+  }
+  // Another node's: only a member has transient attributes to write (a
+  // node that is down gets a fresh set when it joins).
+  auto id = IdOf(node);
+  if (!id || !membership_->view().members.count(*id)) return;
+  a->set_request(true);
+  SendPeerId(*id, m.SerializeAsString());
+}
+
+void Node::OnAttributeUpdate(uint32_t from, const crmd::AttrUpdate& a) {
+  auto lifetime = a.forever() ? attrd::Lifetime::kForever : attrd::Lifetime::kReboot;
+  // A transient attribute comes from its own node, or is asked of it.
+  if (!a.forever() && !(a.request() ? a.node() == self_name_ : a.node() == Name(from))) {
+    ++dropped_;
+    return;
+  }
+  absl::Status st = a.remove() ? attrs_.Delete(a.node(), a.name(), lifetime).status()
+                               : attrs_.Set(a.node(), a.name(), a.value(), lifetime);
+  if (!st.ok()) {
+    ++dropped_;
+    return;
+  }
+  if (lifetime == attrd::Lifetime::kForever) {
+    if (auto saved = storage_->SaveAttributes(attrs_.SerializePermanent()); !saved.ok()) {
+      Log(absl::StrCat("WARNING: attribute ", a.name(), " of ", a.node(), " not saved: ", saved.message()));
+    }
   }
   controller_->OnAttributesChanged();
+  if (a.request()) {
+    // This node's own attribute, changed by another member: tell everyone.
+    SetAttribute(a.node(), a.name(), a.remove() ? std::nullopt : std::optional<std::string>(a.value()),
+                 attrd::Lifetime::kReboot, /*applied_here=*/true);
+  }
 }
 
 void Node::BroadcastOwnAttributes() {
+  if (options_.unsafe_drop_attribute_updates) return;
+  crmd::PeerMessage m;
+  auto* snap = m.mutable_attr_snapshot();
+  snap->set_node(self_name_);
   auto it = attrs_.transient().find(self_name_);
-  if (it == attrs_.transient().end()) return;
-  for (const auto& [name, value] : it->second) {
-    crmd::PeerMessage m;
-    auto* a = m.mutable_attr();
-    a->set_node(self_name_);
-    a->set_name(name);
-    a->set_value(value);
-    Broadcast(m);
-  }
+  if (it != attrs_.transient().end()) snap->mutable_values()->insert(it->second.begin(), it->second.end());
+  Broadcast(m);
 }
 
 // Fail counts the DC set: applied here, sent to every member, and the
@@ -680,8 +728,19 @@ void Node::FollowView(uint64_t now_ms) {
 
 void Node::ElectAndFollow(uint64_t now_ms) {
   dc_ = membership::ElectDc(*membership_);
-  std::optional<uint32_t> writer =
-      quorum_->quorate() || options_.unsafe_writer_without_quorum ? dc_ : std::nullopt;
+  bool may_write = quorum_->quorate();
+  if (may_write && options_.config.two_node) {
+    // Both halves of a two-node split are quorate; the fencing race decides
+    // which survives. No change is committed until the peer is known down
+    // (fenced, or left cleanly), so the survivor never loses one.
+    for (const auto& n : options_.config.nodes) {
+      if (!membership_->view().members.count(n.nodeid) &&
+          controller_->table().Life(n.name) != transition::NodeLife::kDown) {
+        may_write = false;
+      }
+    }
+  }
+  std::optional<uint32_t> writer = may_write || options_.unsafe_writer_without_quorum ? dc_ : std::nullopt;
   auto view = std::make_pair(membership_->view().members, writer);
   if (replica_view_ && *replica_view_ == view) return;
   replica_view_ = view;

@@ -18,8 +18,9 @@
 // Decisions made here, each with its invariant:
 //  1. Election (membership/election.h): one DC per partition, the member
 //     that has run longest; the same function for the controller (with or
-//     without quorum) and the CIB (quorate views only). A node that joins
-//     never displaces a DC.
+//     without quorum) and the CIB (quorate views only; in a two-node
+//     cluster also only once the absent peer is known down, as both halves
+//     of a split are quorate). A node that joins never displaces a DC.
 //  2. Only the partition's current DC may run an operation here; a node
 //     reports only its own results; an operation in flight is reported
 //     pending to every member before its result.
@@ -28,9 +29,13 @@
 //  4. Fencing devices (stonith resources) run in the fencer: here they only
 //     have a role. In a two-node cluster fencing of the lower-id node waits
 //     priority-fencing-delay (else 2 s), so one side of a split survives.
-//  5. Attributes: every change made here goes to every member; a node's
-//     transient attributes go with it when it leaves; on a new ring each
-//     member re-announces its own. Fail counts the DC sets travel the same
+//  5. Attributes: a permanent one goes to every member; a transient one
+//     has one writer, its node (another member's change is asked of it),
+//     which tells every member; on a new ring each member sends all of its
+//     own, replacing what the others held; a node's transient attributes
+//     go with it when it leaves or starts again (a new incarnation, also
+//     within a token: its old life's history goes too). So the members of
+//     a quiet view agree on them. Fail counts the DC sets travel the same
 //     way, before the next schedule.
 //  6. A fencing kills the life (incarnation) of the node that was up when
 //     it began: when that life leaves the membership it is down, not lost,
@@ -235,6 +240,7 @@ class Node {
   void SetAttribute(const std::string& node, const std::string& name, const std::optional<std::string>& value,
                     attrd::Lifetime lifetime, bool applied_here);
   void BroadcastOwnAttributes();
+  void OnAttributeUpdate(uint32_t from, const crmd::AttrUpdate& a);
   void Cleanup(const std::string& rsc, const std::string& node);
   crmd::PeerMessage HistoryMessage() const;
   void NoteFenced(const std::string& node, uint64_t incarnation, bool tell_others);

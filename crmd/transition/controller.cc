@@ -193,6 +193,16 @@ void Controller::OnNodeFenced(const std::string& node) {
   dirty_ = true;
 }
 
+void Controller::OnNodeRestarted(const std::string& node) {
+  table_.ReplaceNode(node, {});
+  dirty_ = true;
+  if (!is_dc()) return;
+  if (engine_.active()) engine_.Abort(node + " restarted");
+  history_pending_.insert(node);
+  history_deadline_ms_ = last_tick_ms_ + options_.history_wait_ms;
+  history_query_ = true;
+}
+
 void Controller::OnCleanup(const std::string& rsc, const std::string& node) {
   for (const auto& [id, name] : options_.nodes) {
     if (node.empty() || node == name) table_.Forget(name, rsc);

@@ -88,6 +88,9 @@ class Controller {
   void OnFenceResult(uint64_t graph, int action, const std::string& target, bool ok);
   // Broadcast by the DC after a fencing succeeded (and by crm node clearstate).
   void OnNodeFenced(const std::string& node);
+  // A member started again (a new incarnation) before the membership saw it
+  // leave: its executor's history is the new life's, asked for again.
+  void OnNodeRestarted(const std::string& node);
   // crm resource cleanup: RSC's history on NODE ("" = every node) is gone.
   void OnCleanup(const std::string& rsc, const std::string& node);
   // A transient attribute changed (promotion scores, fail counts).

@@ -2,6 +2,7 @@
 #include "tests/sim/cluster_sim.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <deque>
 #include <map>
 #include <memory>
@@ -21,6 +22,7 @@ namespace {
 
 constexpr int64_t kWall0 = 1700000000;  // the simulated wall clock at t=0, in seconds
 constexpr uint64_t kTickMs = 20;
+constexpr uint64_t kTcpGiveUpMs = 2000;  // an outage this long breaks a peer connection
 
 std::string Config(int promoted_max) {
   return absl::StrCat(R"(<cib admin_epoch="0" epoch="1" num_updates="0">
@@ -271,6 +273,7 @@ class Sim {
     int group = 0;
     bool clean = false;  // its daemon stopped after a clean leave, nothing runs
     uint64_t stop_topology = 0;  // the network's shape when the clean stop began
+    uint64_t incarnation = 0;    // of its running baton-crmd
     std::unique_ptr<node::Node> node;
     std::unique_ptr<SimAgents> agents;
     std::unique_ptr<cib::MemoryCibStore> cib;
@@ -278,6 +281,8 @@ class Sim {
     std::deque<std::string> control;  // replies to the operator, by arrival
   };
   struct Msg {
+    uint64_t incarnation = 0;  // the sender's (the transport delivers only the live one's)
+    uint64_t sent = 0;
     uint64_t at = 0;
     int from = 0, to = 0;
     int from_boot = 0, to_boot = 0;
@@ -313,7 +318,10 @@ class Sim {
     std::ostringstream out;
     out << "seed " << o_.seed << " (" << n_ << " nodes; rerun with BATON_SIM_SEED=" << o_.seed << "), t=" << now_
         << " ms: " << why << "\nlast events:\n";
-    size_t from = trace_.size() > 60 ? trace_.size() - 60 : 0;
+    // BATON_SIM_TRACE sets how many of the last events to show (default 60).
+    const char* lines_env = std::getenv("BATON_SIM_TRACE");
+    size_t lines = lines_env ? std::strtoul(lines_env, nullptr, 10) : 60;
+    size_t from = trace_.size() > lines ? trace_.size() - lines : 0;
     for (size_t i = from; i < trace_.size(); ++i) out << "  " << trace_[i] << "\n";
     result_.failure = out.str();
   }
@@ -353,6 +361,7 @@ class Sim {
     no.config = config_;
     no.self = static_cast<uint32_t>(i);
     no.incarnation = ++incarnations_;
+    s.incarnation = no.incarnation;
     no.persisted_seq = s.storage->ring_seq;
     no.permanent_attributes = s.storage->attributes;
     no.executor.baton_agents_dir = "/sim/agents";
@@ -541,6 +550,8 @@ class Sim {
     for (auto& p : out.peers) {
       Msg m;
       int to = static_cast<int>(p.to);
+      m.sent = now_;
+      m.incarnation = s.incarnation;
       auto& last = last_peer_at_[{i, to}];
       m.at = std::max(last, now_ + 1 + static_cast<uint64_t>(Pick(20)));
       last = m.at;
@@ -587,15 +598,28 @@ class Sim {
     }
   }
 
+  // Heartbeats are datagrams: lost when the link is down. Peer messages go
+  // over TCP: a short outage delays them (retransmission); one that lasts
+  // breaks the connection and loses what was in flight, as does a restart
+  // of either end.
   void Deliver(Msg& m) {
     SimNode& to = S(m.to);
     if (!to.node || to.boot != m.to_boot || S(m.from).boot != m.from_boot) return;
     if (m.heartbeat) {
       if (!LinkUp(m.from, m.to, m.link)) return;
       to.node->OnHeartbeat(m.hb, Name(m.from), now_);
-    } else {
-      if (!Connected(m.from, m.to)) return;
+    } else if (Connected(m.from, m.to)) {
+      if (to.node->membership().PeerIncarnation(static_cast<uint32_t>(m.from)) != m.incarnation) return;
       to.node->OnPeerMessage(static_cast<uint32_t>(m.from), m.payload, now_);
+    } else if (now_ < m.sent + kTcpGiveUpMs) {
+      // Retransmitted later; what the sender queued behind it stays behind.
+      m.at = now_ + 50;
+      for (auto& other : net_) {
+        if (!other.heartbeat && other.from == m.from && other.to == m.to) other.at = std::max(other.at, m.at);
+      }
+      auto& last = last_peer_at_[{m.from, m.to}];
+      last = std::max(last, m.at);
+      requeued_.push_back(std::move(m));
     }
   }
 
@@ -612,6 +636,9 @@ class Sim {
         net_.pop_front();
       }
       for (auto& m : due) Deliver(m);
+      // Before what the same pair sent later (the sort below is stable).
+      net_.insert(net_.begin(), std::make_move_iterator(requeued_.begin()), std::make_move_iterator(requeued_.end()));
+      requeued_.clear();
       for (auto it = fences_.begin(); it != fences_.end();) {
         if (it->at > now_) {
           ++it;
@@ -722,7 +749,16 @@ class Sim {
     const auto& first = S(1).node->attributes().transient();
     for (int i = 2; i <= n_; ++i) {
       if (S(i).node->attributes().transient() != first) {
-        return Fail(absl::StrCat(Name(i), " and n1 disagree on the transient attributes")), result_;
+        auto show = [](const attrd::AttributeStore::Table& t) {
+          std::string out;
+          for (const auto& [node, attrs] : t) {
+            for (const auto& [k, v] : attrs) absl::StrAppend(&out, " ", node, ":", k, "=", v);
+          }
+          return out;
+        };
+        return Fail(absl::StrCat(Name(i), " and n1 disagree on the transient attributes:\n  ", Name(i), ":",
+                                 show(S(i).node->attributes().transient()), "\n  n1:", show(first))),
+               result_;
       }
     }
     return result_;
@@ -737,6 +773,7 @@ class Sim {
   uint64_t now_ = 0;
   uint64_t incarnations_ = 1000;
   std::deque<Msg> net_;
+  std::vector<Msg> requeued_;
   std::map<std::pair<int, int>, uint64_t> last_peer_at_;
   std::set<std::tuple<int, int, int>> cut_;  // (a, b, link)
   std::vector<Fence> fences_;
