@@ -435,18 +435,22 @@ std::vector<fencing::HistoryEntry> SortHistory(std::vector<fencing::HistoryEntry
   return entries;
 }
 
-// An operator's fencing: the cluster learns which life of the node it
-// ended (the node's incarnation, asked before the fencing begins), so the
-// DC does not fence that life again when the membership notices it gone.
+// An operator's fencing: the cluster is told before it begins (and learns
+// which life of the node it ends), then its outcome, so a DC that sees the
+// node leave meanwhile waits for it instead of fencing that life again.
 int FenceAndTellCluster(const std::string& node, const std::string& action, int64_t timeout_ms,
                         const std::string& socket, FenceCliContext& ctx) {
   std::string incarnation;
   if (ctx.crmd && action != "on") {
-    auto r = ctx.crmd({"node-incarnation", node});
+    auto r = ctx.crmd({"fence-begin", node, std::to_string(timeout_ms)});
     if (r.ok()) incarnation = std::string(absl::StripAsciiWhitespace(*r));
   }
   int rc = DoFence(node, action, timeout_ms, socket, ctx);
-  if (rc != kFenceExitOk || incarnation.empty() || incarnation == "0") return rc;
+  if (incarnation.empty() || incarnation == "0") return rc;
+  if (rc != kFenceExitOk) {
+    (void)ctx.crmd({"fence-failed", node, incarnation});  // the cluster stops waiting for it
+    return rc;
+  }
   if (auto r = ctx.crmd({"node-fenced", node, incarnation}); !r.ok()) {
     *ctx.err << ctx.program << ": warning: the cluster was not told that " << node << " was fenced ("
              << r.status().message() << "); it may fence it again when it notices\n";

@@ -278,16 +278,16 @@ TEST_F(FenceCliTest, ASuccessfulFenceTellsTheClusterWhichLifeEnded) {
   auto ctx = Context();
   ctx.crmd = [&](const std::vector<std::string>& fields) -> absl::StatusOr<std::string> {
     asked.push_back(fields);
-    if (fields[0] == "node-incarnation") return std::string("1700000000123\n");
+    if (fields[0] == "fence-begin") return std::string("1700000000123\n");
     return std::string("ok\n");
   };
   EXPECT_EQ(RunNodeFence({"n2"}, ctx), 0) << err_.str();
   ASSERT_EQ(asked.size(), 2u);
-  EXPECT_EQ(asked[0], (std::vector<std::string>{"node-incarnation", "n2"}));
+  EXPECT_EQ(asked[0], (std::vector<std::string>{"fence-begin", "n2", "0"}));
   EXPECT_EQ(asked[1], (std::vector<std::string>{"node-fenced", "n2", "1700000000123"}));
 }
 
-TEST_F(FenceCliTest, AFailedFenceTellsTheClusterNothing) {
+TEST_F(FenceCliTest, AFailedFenceTellsTheClusterItFailed) {
   FenceReply r;
   r.set_state("failed");
   r.set_exit_reason("no device can fence n2");
@@ -299,8 +299,9 @@ TEST_F(FenceCliTest, AFailedFenceTellsTheClusterNothing) {
     return std::string("1700000000123\n");
   };
   EXPECT_EQ(RunNodeFence({"n2"}, ctx), 1);
-  ASSERT_EQ(asked.size(), 1u);
-  EXPECT_EQ(asked[0][0], "node-incarnation");
+  ASSERT_EQ(asked.size(), 2u);
+  EXPECT_EQ(asked[0][0], "fence-begin");
+  EXPECT_EQ(asked[1], (std::vector<std::string>{"fence-failed", "n2", "1700000000123"}));
 }
 
 TEST_F(FenceCliTest, FailureExitsOneOnStderr) {

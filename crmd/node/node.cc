@@ -386,6 +386,19 @@ void Node::OnPeerMessage(uint32_t from, const std::string& payload, uint64_t now
     case crmd::PeerMessage::kAttr:
       OnAttributeUpdate(from, m.attr());
       return;
+    case crmd::PeerMessage::kFencing: {
+      const auto& f = m.fencing();
+      if (!node_ids_.count(f.node()) || f.timeout_ms() < 0 || f.timeout_ms() > 3700000) {
+        ++dropped_;
+        return;
+      }
+      if (f.done()) {
+        operator_fences_.erase(f.node());
+      } else if (!options_.unsafe_ignore_fenced_lives) {
+        operator_fences_[f.node()] = {f.incarnation(), now_ms + static_cast<uint64_t>(f.timeout_ms())};
+      }
+      return;
+    }
     case crmd::PeerMessage::kAttrSnapshot: {
       if (m.attr_snapshot().node() != from_name) {  // a node sends its own only
         ++dropped_;
@@ -517,6 +530,7 @@ void Node::NoteFenced(const std::string& node, uint64_t incarnation, bool tell_o
   if (options_.unsafe_ignore_fenced_lives) incarnation = 0;
   uint64_t& dead = dead_incarnation_[node];
   dead = std::max(dead, incarnation);
+  operator_fences_.erase(node);  // its outcome is known
   bool member = membership_->view().members.count(*id) > 0;
   auto life = membership_->PeerIncarnation(*id);
   if (!member && (incarnation == 0 || !life || *life <= dead)) controller_->OnNodeFenced(node);
@@ -783,6 +797,25 @@ void Node::RefreshConfigured() {
 
 // --- the controller --------------------------------------------------------------
 
+// Invariant 6: while an operator's fencing of a node runs and the life it
+// ends has left, nothing is scheduled (recovery waits for that fencing
+// instead of fencing again). Past its timeout the DC decides as usual.
+void Node::HoldForOperatorFencing(uint64_t now_ms) {
+  bool held = false;
+  for (auto it = operator_fences_.begin(); it != operator_fences_.end();) {
+    if (now_ms >= it->second.second) {
+      Log(absl::StrCat("the operator's fencing of ", it->first, " did not report its outcome in time"));
+      it = operator_fences_.erase(it);
+      continue;
+    }
+    auto id = IdOf(it->first);
+    auto life = id ? membership_->PeerIncarnation(*id) : std::nullopt;
+    if (id && !membership_->view().members.count(*id) && (!life || *life <= it->second.first)) held = true;
+    ++it;
+  }
+  controller_->SetHeld(held);
+}
+
 void Node::PumpController(uint64_t now_ms, int64_t wall_s) {
   std::set<std::string> members = MemberNames();
   std::string dc_name = dc_ ? Name(*dc_) : "";
@@ -811,6 +844,7 @@ void Node::PumpController(uint64_t now_ms, int64_t wall_s) {
     if (joined) BroadcastOwnAttributes();
   }
   ApplyControllerAttributes();  // fail counts first: the schedule must see them
+  HoldForOperatorFencing(now_ms);
   controller_->OnTick(static_cast<int64_t>(now_ms), wall_s);
   if (controller_->TakeHistoryQuery()) {
     crmd::PeerMessage q;
@@ -1004,6 +1038,40 @@ absl::StatusOr<std::string> Node::Handle(const std::vector<std::string>& req, ui
     auto life = req[1] == self_name_ ? std::optional<uint64_t>(membership_->incarnation())
                                      : membership_->PeerIncarnation(node_ids_.at(req[1]));
     return absl::StrCat(life.value_or(0), "\n");
+  }
+  if (cmd == "fence-begin") {
+    // crm node fence, before it fences: which life of NODE it ends; the
+    // members wait for its outcome if they see that life leave meanwhile.
+    int64_t timeout_ms = 0;
+    if (req.size() != 3 || !node_ids_.count(req[1]) || !absl::SimpleAtoi(req[2], &timeout_ms) || timeout_ms < 0 ||
+        timeout_ms > 3600000) {
+      return absl::InvalidArgumentError("usage: fence-begin NODE TIMEOUT_MS (0 to 3600000; 0: 60 s)");
+    }
+    if (timeout_ms == 0) timeout_ms = 60000;
+    auto life = req[1] == self_name_ ? std::optional<uint64_t>(membership_->incarnation())
+                                     : membership_->PeerIncarnation(node_ids_.at(req[1]));
+    if (life && !options_.unsafe_ignore_fenced_lives) {
+      operator_fences_[req[1]] = {*life, now_ms + static_cast<uint64_t>(timeout_ms) + 10000};
+      crmd::PeerMessage m;
+      m.mutable_fencing()->set_node(req[1]);
+      m.mutable_fencing()->set_incarnation(*life);
+      m.mutable_fencing()->set_timeout_ms(timeout_ms + 10000);
+      Broadcast(m);
+    }
+    return absl::StrCat(life.value_or(0), "\n");
+  }
+  if (cmd == "fence-failed") {
+    uint64_t incarnation = 0;
+    if (req.size() != 3 || !node_ids_.count(req[1]) || !absl::SimpleAtoi(req[2], &incarnation)) {
+      return absl::InvalidArgumentError("usage: fence-failed NODE INCARNATION (from fence-begin)");
+    }
+    operator_fences_.erase(req[1]);
+    crmd::PeerMessage m;
+    m.mutable_fencing()->set_node(req[1]);
+    m.mutable_fencing()->set_incarnation(incarnation);
+    m.mutable_fencing()->set_done(true);
+    Broadcast(m);
+    return std::string("ok\n");
   }
   if (cmd == "node-fenced") {
     // crm node fence, after it fenced: that life of NODE is over (invariant 6).

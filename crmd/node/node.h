@@ -39,8 +39,10 @@
 //     way, before the next schedule.
 //  6. A fencing kills the life (incarnation) of the node that was up when
 //     it began: when that life leaves the membership it is down, not lost,
-//     so one loss is fenced once — by the DC or by an operator
-//     (crm node fence, reported with node-fenced).
+//     so one loss is fenced once — by the DC or by an operator. crm node
+//     fence announces its fencing first (fence-begin): while it runs, a DC
+//     that sees that life leave waits for its outcome (node-fenced, or
+//     fence-failed, or its timeout) before scheduling anything.
 //  7. A clean leave (crm cluster stop: "shutdown" announced, resources
 //     handed over) and every node's state travel with the executor
 //     histories, so a new DC — even one that just restarted — knows which
@@ -313,6 +315,10 @@ class Node {
   uint64_t next_fence_id_ = 1;
   // node -> the newest of its lives known to be fenced (invariant 6).
   std::map<std::string, uint64_t> dead_incarnation_;
+  // Operators' fencings under way (crm node fence): node -> (the life it
+  // ends, when to stop waiting for its outcome).
+  std::map<std::string, std::pair<uint64_t, uint64_t>> operator_fences_;
+  void HoldForOperatorFencing(uint64_t now_ms);
   int64_t wall_s_ = 0;
 
   uint64_t shutdown_since_ = 0;

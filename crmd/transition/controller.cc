@@ -309,7 +309,7 @@ void Controller::OnTick(int64_t now_ms, int64_t wall_s) {
     deadlines_.clear();
   }
   if (now_ms - last_schedule_ms_ >= options_.recheck_ms) dirty_ = true;
-  if (dirty_ && now_ms >= hold_until_ms_) Schedule(now_ms, wall_s);
+  if (dirty_ && now_ms >= hold_until_ms_ && !held_) Schedule(now_ms, wall_s);
 }
 
 std::vector<ExecOut> Controller::TakeExec() { return std::exchange(exec_out_, {}); }

@@ -91,6 +91,9 @@ class Controller {
   // A member started again (a new incarnation) before the membership saw it
   // leave: its executor's history is the new life's, asked for again.
   void OnNodeRestarted(const std::string& node);
+  // No new transition while set: an operator is fencing a node that left,
+  // and recovery waits for that fencing's outcome instead of fencing again.
+  void SetHeld(bool held) { held_ = held; }
   // crm resource cleanup: RSC's history on NODE ("" = every node) is gone.
   void OnCleanup(const std::string& rsc, const std::string& node);
   // A transient attribute changed (promotion scores, fail counts).
@@ -140,6 +143,7 @@ class Controller {
   std::set<std::string> history_pending_;
   int64_t history_deadline_ms_ = 0;
   int64_t last_tick_ms_ = 0;
+  bool held_ = false;
   int64_t hold_until_ms_ = 0;                 // after a failed fencing: retry later, not at once
   std::map<int, int64_t> deadlines_;          // in-flight action -> when it counts as lost
 

@@ -231,7 +231,7 @@ class Sim {
       } else if (r < 130) {
         SetAttribute(i, 1 + Pick(n_));
       } else if (r < 134) {
-        OperatorFence(i, 1 + Pick(n_));
+        OperatorFence(i, 1 + Pick(n_), static_cast<uint64_t>(Pick(300)), static_cast<uint64_t>(Pick(2500)));
       }
       Run(static_cast<uint64_t>(50 + Pick(300)));
     }
@@ -259,7 +259,9 @@ class Sim {
 
   ClusterSimResult OperatorFence() {
     Run(15000);
-    OperatorFence(1, 2);
+    // The DC's peer fenced from a third node; the agent confirms 1.5 s
+    // after the power went off, long after the membership noticed.
+    OperatorFence(3, 2, 200, 1700);
     Run(20000);
     if (result_.ok) PowerOn(2, false);
     Run(15000);
@@ -297,6 +299,12 @@ class Sim {
     int by = 0, by_boot = 0;
     uint64_t id = 0;
     std::string target, action;
+  };
+  struct OperatorFencing {
+    uint64_t off_at = 0, done_at = 0;
+    int by = 0, by_boot = 0, target = 0;
+    std::string life;
+    bool off = false;
   };
   struct FenceRecord {
     uint64_t at = 0;
@@ -459,15 +467,35 @@ class Sim {
     (void)Ask(i, {"attr-set", Name(about), absl::StrCat("sim-", about % 2), value, "reboot"});
   }
 
-  // crm node fence TARGET on node i: ask its life, fence, report.
-  void OperatorFence(int i, int target) {
+  // crm node fence TARGET on node i: announce it, and let the agent power
+  // the target off after `off_ms` and report success after `done_ms` (a
+  // real agent confirms the power state, which can take longer than the
+  // membership needs to notice the node gone).
+  void OperatorFence(int i, int target, uint64_t off_ms, uint64_t done_ms) {
     if (i == target || !S(i).node) return;
-    auto inc = Ask(i, {"node-incarnation", Name(target)});
+    auto inc = Ask(i, {"fence-begin", Name(target), "5000"});
     if (!inc || inc->rfind("error", 0) == 0) return;
     Trace(absl::StrCat("operator on ", Name(i), ": crm node fence ", Name(target)));
-    ExecuteFence(i, Name(target), "reboot", now_, /*by_operator=*/true);
     std::string life(absl::StripAsciiWhitespace(*inc));
-    if (life != "0" && S(i).node) (void)Ask(i, {"node-fenced", Name(target), life});
+    operator_fences_.push_back({now_ + off_ms, now_ + std::max(off_ms, done_ms), i, S(i).boot, target, life, false});
+  }
+
+  void PumpOperatorFences() {
+    for (auto it = operator_fences_.begin(); it != operator_fences_.end();) {
+      if (!it->off && now_ >= it->off_at) {
+        ExecuteFence(it->by, Name(it->target), "reboot", now_, /*by_operator=*/true);
+        it->off = true;
+      }
+      if (now_ < it->done_at) {
+        ++it;
+        continue;
+      }
+      // The CLI reports to its own node's baton-crmd, if it still runs.
+      if (it->life != "0" && S(it->by).boot == it->by_boot) {
+        (void)Ask(it->by, {"node-fenced", Name(it->target), it->life});
+      }
+      it = operator_fences_.erase(it);
+    }
   }
 
   // A fencing that completes: checks invariants 5 and 6, powers the target off.
@@ -650,6 +678,7 @@ class Sim {
         ExecuteFence(f.by, f.target, f.action, f.requested, /*by_operator=*/false);
         if (S(f.by).node) S(f.by).node->OnFenceResult(f.id, true, "success", now_);
       }
+      PumpOperatorFences();
       for (int i = 1; i <= n_; ++i) {
         if (!S(i).node) continue;
         S(i).node->Tick(now_, Wall());
@@ -777,6 +806,7 @@ class Sim {
   std::map<std::pair<int, int>, uint64_t> last_peer_at_;
   std::set<std::tuple<int, int, int>> cut_;  // (a, b, link)
   std::vector<Fence> fences_;
+  std::vector<OperatorFencing> operator_fences_;
   std::map<int, FenceRecord> fenced_;
   std::map<std::pair<int, int>, uint64_t> connected_since_;
   std::map<std::pair<int, int>, bool> was_connected_;
