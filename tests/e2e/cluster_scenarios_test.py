@@ -14,6 +14,8 @@ member at the end.
   (c) one node cut from both peers (3 nodes)     (h) full restart keeps the configuration
   (d) two-node split, 3 times                    (i) CIB resync after the state dir is lost
   (e) monitor failure: restart, migration-threshold, cleanup
+  (j) a clean leave, then kill -9 + restart of the DC's crmd: the node that left is not fenced, the DC stays
+  (k) `crm node fence n2`: n2 is fenced once, not a second time by the DC
 
 usage: cluster_scenarios_test.py [SCENARIO...]   (letters, default all)
 Logs of a failing scenario are copied to /tmp/scenario-logs/<scenario>/.
@@ -276,6 +278,29 @@ class Testbed:
     def fenced_count(self, node):
         """How many times any node's crmd log says `node` was fenced."""
         return sum(self.log(i).count(f"{node} was fenced") for i in range(1, self.n + 1))
+
+    def fence_history(self, i, node):
+        """Node i's fencer history for `node` (`crm history fencing NODE --verbose`): the successful
+        fencings as (action, delegate, origin, completed) tuples; None when it does not answer."""
+        r = self.crm(i, "history", "fencing", node, "--verbose", timeout=15)
+        if r.returncode != 0:
+            return None
+        return [m.groups() for m in re.finditer(
+            rf"^\s*\* (\S+) of {re.escape(node)} successful: (?:delegate=(\S+), )?client=\S+, origin=(\S+), "
+            rf"completed='([^']*)'", r.stdout, re.M)]
+
+    def fencings(self, node, among=None):
+        """Successful fencings of `node` in the fencing histories of the live nodes in `among`, each
+        operation once (the fencer that ran it and the one that asked for it may both record it):
+        (distinct operations, {nI: its own count, or None when unreadable})."""
+        per = {f"n{k}": self.fence_history(k, node) for k in (among or self.live())}
+        ops = set(e for h in per.values() if h for e in h)
+        return sorted(ops), {k: None if h is None else len(h) for k, h in per.items()}
+
+    def log_since(self, offsets, pattern):
+        """Lines matching `pattern` that the crmd logs gained past `offsets` ({i: length})."""
+        return [f"n{i}: {ln}" for i in range(1, self.n + 1) for ln in self.log(i)[offsets.get(i, 0):].splitlines()
+                if re.search(pattern, ln)]
 
     def responders(self, nodes=None):
         for i in nodes or range(1, self.n + 1):
@@ -694,6 +719,128 @@ def sc_i(tb):
     final_invariants(tb, "i")
 
 
+def sc_j(tb):
+    """A clean leave survives a kill -9 and restart of the DC's crmd: the node that left is not fenced."""
+    tb.boot()
+    dc = tb.dc()
+    d = int(dc[1:])
+    holder = tb.single_home("vip")
+    # The node to stop: the VIP holder unless it is the DC, so that the leave hands something over.
+    s = int(holder[1:]) if holder != dc else next(k for k in range(1, 4) if k != d)
+    r = next(k for k in range(1, 4) if k not in (s, d))
+    left, rest = f"n{s}", f"n{r}"
+    before = tb.fenced_count(left)
+    offsets = {i: len(tb.log(i)) for i in range(1, 4)}
+    tb.start_sampler("j")
+    # The testbed's clean stop: SIGTERM, SIGKILL only after 2 s (which would not be a clean leave).
+    st = tb.tb("stop", tb.name, s)
+    said = tb.log(s)[offsets[s]:]
+    check("j/clean-stop", st.returncode == 0 and "SIGKILL" not in st.stderr and "handing over" in said
+          and "leaving anyway" not in said, f"{left} (DC {dc}, vip on {holder}): {(st.stdout + st.stderr).strip()}")
+
+    def offline_clean(k):
+        m = tb.mon(k)
+        n = m and m["nodes"].get(left)
+        return m and m["quorum"] and n is not None and not n["online"] and not n["unclean"]
+
+    away = wait_for(lambda: offline_clean(d) and offline_clean(r) and tb.single_home("vip") in (dc, rest)
+                    and tb.vip_holders() == [tb.single_home("vip")], 20)
+    check("j/left-node-offline-and-vip-moved", away, f"vip on {tb.where('vip')}, lan0 {tb.vip_holders()}")
+    pid = tb.crmd_pid(d)
+    inside = str(pid) in run(["ip", "netns", "pids", tb.ns(d)]).stdout.split()
+    check("j/dc-crmd-pid-in-namespace", inside, f"{dc} pid {pid}")
+    if inside:
+        os.kill(pid, signal.SIGKILL)
+    gone = wait_for(lambda: str(pid) not in run(["ip", "netns", "pids", tb.ns(d)]).stdout.split(), 10)
+    check("j/dc-crmd-killed", gone, f"{dc} pid {pid}")
+    tb.start(d)
+    restarted = time.monotonic()
+    rejoined = wait_for(lambda: tb.online_everywhere([dc, rest], among=[d, r]), 20)
+    check("j/restarted-node-rejoins", rejoined, tb.crm(r, "status").stdout.replace("\n", " | ")[:300])
+    # Longer than the 10 s a new DC waits at startup before it fences the nodes it knows nothing of.
+    dcs = set()
+    while time.monotonic() < restarted + 15:
+        for k in ([d, r] if rejoined else []):
+            m = tb.mon(k)
+            if m and m["quorum"] and m["dc"]:
+                dcs.add(m["dc"])
+        time.sleep(0.5)
+    final_dc = {f"n{k}": tb.dc(k) for k in (d, r)}
+    check("j/dc-not-moved-to-restarted-node", dcs and dc not in dcs and set(final_dc.values()) == {rest},
+          f"restarted {dc}, longest-running {rest}; DCs seen since the rejoin {sorted(dcs)}, now {final_dc}")
+    lines = tb.log_since(offsets, rf"fencing {left} \(|{left} was fenced")
+    check("j/left-node-not-fenced-by-crmd", tb.fenced_count(left) == before and not lines, f"{lines[:4]}")
+    ops, per = tb.fencings(left)
+    check("j/left-node-not-in-fencing-history", not ops and None not in per.values(),
+          f"successful fencings of {left}: {ops}; per node {per}")
+    check("j/left-node-still-stopped", tb.powered_on(s) and not tb.crmd_alive(s),
+          f"power {tb.must('power', tb.name, s, 'status').strip()}, crmd alive {tb.crmd_alive(s)}")
+    views = {f"n{k}": (tb.mon(k) or {"nodes": {}})["nodes"].get(left) for k in tb.live()}
+    check("j/left-node-offline-not-unclean",
+          views and all(v is not None and not v["online"] and not v["unclean"] for v in views.values()),
+          f"{left} as seen by {views}")
+    home = wait_for(lambda: tb.single_home("vip") in (dc, rest) and tb.vip_holders() == [tb.single_home("vip")]
+                    and tb.vip_holders()[0], 10)
+    check("j/vip-single-home", home, f"vip {tb.where('vip')}, lan0 {tb.vip_holders()}; "
+          f"fenced: {dc} {tb.fenced_count(dc)}x, {rest} {tb.fenced_count(rest)}x")
+    tb.stop_sampler()
+    final_invariants(tb, "j")
+
+
+def sc_k(tb):
+    """One operator fence, one fencing: `crm node fence n2` is not followed by a second fencing of n2."""
+    tb.boot()
+    t, ti = "n2", 2
+    holder, dc0 = tb.single_home("vip"), tb.dc()
+    # The operator works on a node that is not the DC: a fencing the DC asks of its own fencer then
+    # cannot join the operator's in-flight one (one operation per target and action per fencer).
+    op = 3 if dc0 != "n3" else 1
+    ops0, _ = tb.fencings(t)
+    offsets = {i: len(tb.log(i)) for i in range(1, 4)}
+    offs = []  # when n2's power went off (the testbed's powered-off marker appeared)
+    done = threading.Event()
+
+    def watch_power():
+        was_on = True
+        while not done.is_set():
+            on = tb.powered_on(ti)
+            if was_on and not on:
+                offs.append(time.monotonic())
+            was_on = on
+            time.sleep(0.005)
+
+    watcher = threading.Thread(target=watch_power, daemon=True)
+    watcher.start()
+    tb.start_sampler("k")
+    t0 = time.monotonic()
+    try:
+        r = tb.crm(op, "node", "fence", t, timeout=120)
+        check("k/crm-node-fence", r.returncode == 0,
+              f"on n{op} (DC {dc0}, vip on {holder}): " + (r.stdout + r.stderr).strip())
+        check("k/n2-powered-off-by-fence_netns", wait_for(lambda: offs, 30), f"power-offs {len(offs)}")
+        # The VIP, if n2 held it, runs elsewhere: unless n2 (rebooted) rejoined first and got it back.
+        wait_for(lambda: tb.single_home("vip") not in (None, t) and tb.vip_holders() == [tb.single_home("vip")]
+                 or holder != t, 20)
+        home = wait_for(lambda: tb.single_home("vip") and tb.vip_holders() == [tb.single_home("vip")]
+                        and tb.vip_holders()[0], 10)
+        check("k/vip-single-home", home, f"before {holder}, after {tb.where('vip')} (lan0 {tb.vip_holders()})")
+        time.sleep(10)  # a late second fencing would show now
+        check("k/n2-back-online", wait_for(lambda: tb.online_everywhere(["n1", "n2", "n3"]), 30))
+    finally:
+        done.set()
+        watcher.join(timeout=5)
+    check("k/n2-powered-off-once", len(offs) == 1, f"power-offs at {[round(x - t0, 2) for x in offs]} s")
+    ops, per = tb.fencings(t)
+    new = [o for o in ops if o not in ops0]
+    check("k/one-fencing-of-n2-in-history", len(new) == 1 and None not in per.values()
+          and all(c <= len(ops0) + 1 for c in per.values()),
+          f"successful fencings (action, delegate, origin, completed): {new}; per node {per}")
+    lines = tb.log_since(offsets, rf"fencing {t} \(")
+    check("k/no-second-fencing-by-dc", not lines, f"DC {dc0} -> {tb.dc()}: {lines[:4]}")
+    tb.stop_sampler()
+    final_invariants(tb, "k")
+
+
 SCENARIOS = {
     "a": ("power-off-failover", sc_a, 3),
     "b": ("kill-dc-crmd", sc_b, 3),
@@ -704,6 +851,8 @@ SCENARIOS = {
     "g": ("rejoin-after-power-cycle", sc_g, 3),
     "h": ("full-restart", sc_h, 3),
     "i": ("resync-lost-state", sc_i, 3),
+    "j": ("clean-leave-survives-dc-restart", sc_j, 3),
+    "k": ("operator-fence-fences-once", sc_k, 3),
 }
 
 
