@@ -274,6 +274,7 @@ class Sim {
     int boot = 0;
     int group = 0;
     bool clean = false;  // its daemon stopped after a clean leave, nothing runs
+    uint64_t clean_at = 0;
     uint64_t stop_topology = 0;  // the network's shape when the clean stop began
     uint64_t incarnation = 0;    // of its running baton-crmd
     std::unique_ptr<node::Node> node;
@@ -347,6 +348,18 @@ class Sim {
     SimNode& s = S(i);
     if (s.powered) return;
     if (lose_disk) {
+      // A disk that held the only copy of the newest committed change takes
+      // it along: that is two faults, not a lost commit.
+      int elsewhere = 0;
+      for (int k = 1; k <= n_; ++k) {
+        if (k == i) continue;
+        auto stored = S(k).cib->Load();
+        if (stored.ok() && *stored) elsewhere = std::max(elsewhere, Marker((*stored)->config));
+      }
+      if (elsewhere < committed_) {
+        Trace(absl::StrCat("the only copy of sim-marker=", committed_, " was on ", Name(i), "'s disk"));
+        committed_ = elsewhere;
+      }
       s.cib = std::make_unique<cib::MemoryCibStore>();
       s.storage = std::make_unique<MemStorage>();
     }
@@ -505,7 +518,7 @@ class Sim {
     if (t < 1 || t > n_) return;
     ++result_.fencings;
     SimNode& target = S(t);
-    if (target.clean && target.powered && !by_operator) {
+    if (target.clean && target.powered && !by_operator && requested > target.clean_at) {
       Fail(absl::StrCat(Name(by), " fenced ", target_name, ", which had left the cluster cleanly"));
       return;
     }
@@ -623,6 +636,7 @@ class Sim {
                    s.stop_topology == topology_;
       s.node.reset();
       s.clean = clean;
+      s.clean_at = now_;
     }
   }
 
