@@ -608,19 +608,26 @@ void Node::ReportResult(const transition::OpResultRecord& r, uint64_t graph, int
   Broadcast(m);
 }
 
-void Node::RunLocal(uint64_t graph, const transition::GraphAction& a, uint64_t now_ms) {
+// A result of this node's for the operation; the executor fills in the rest.
+transition::OpResultRecord Node::OwnRecord(const ExecCtx& ctx, const std::string& task) const {
   transition::OpResultRecord r;
   r.node = self_name_;
-  r.rsc = a.rsc;
-  r.rsc_class = a.rsc_class;
-  r.provider = a.provider;
-  r.type = a.type;
-  r.task = a.task;
-  r.interval_ms = a.interval_ms;
-  r.target_rc = a.target_rc;
-  r.op_digest = a.op_digest;
-  r.transition_key = absl::StrCat(a.id, ":", graph, ":", a.target_rc, ":baton");
+  r.rsc = ctx.rsc;
+  r.rsc_class = ctx.cls;
+  r.provider = ctx.provider;
+  r.type = ctx.type;
+  r.task = task;
+  r.interval_ms = ctx.interval_ms;
+  r.target_rc = ctx.target_rc;
+  r.op_digest = ctx.op_digest;
+  r.transition_key = absl::StrCat(ctx.action, ":", ctx.graph, ":", ctx.target_rc, ":baton");
   r.last_rc_change_s = r.last_run_s = wall_s_;
+  return r;
+}
+
+void Node::RunLocal(uint64_t graph, const transition::GraphAction& a, uint64_t now_ms) {
+  const ExecCtx ctx{graph, a.id, a.target_rc, a.op_digest, a.rsc_class, a.provider, a.type, a.rsc, a.interval_ms};
+  transition::OpResultRecord r = OwnRecord(ctx, a.task);
   if (a.task == "cancel") {
     std::string op = a.meta.count("operation") ? a.meta.at("operation") : "monitor";
     (void)executor_->Cancel(a.rsc, op, a.interval_ms);
@@ -670,7 +677,7 @@ void Node::RunLocal(uint64_t graph, const transition::GraphAction& a, uint64_t n
     ReportResult(r, graph, a.id);
     return;
   }
-  exec_ctx_[*call] = {graph, a.id, a.target_rc, a.op_digest, a.rsc_class, a.provider, a.type, a.rsc, a.interval_ms};
+  exec_ctx_[*call] = ctx;
   if (a.interval_ms == 0) {
     // Invariant 2: in flight, every node (and a DC that takes over
     // meanwhile) sees it pending until the result replaces it.
@@ -695,25 +702,13 @@ void Node::PumpExecutor(uint64_t now_ms) {
       exec_ctx_.erase(it);
       continue;
     }
-    transition::OpResultRecord r;
-    r.node = self_name_;
-    r.rsc = res.rsc_id;
-    r.rsc_class = ctx.cls;
-    r.provider = ctx.provider;
-    r.type = ctx.type;
-    r.task = res.action;
-    r.interval_ms = res.interval_ms;
+    transition::OpResultRecord r = OwnRecord(ctx, res.action);
     r.call_id = res.call_id;
     r.rc = res.rc;
     r.op_status = static_cast<int>(res.status);
-    r.target_rc = ctx.target_rc;
     r.exit_reason = res.exit_reason;
-    r.last_run_s = wall_s_;
-    r.last_rc_change_s = r.last_run_s;
     r.exec_ms = res.exec_time_ms();
     r.queue_ms = res.queue_time_ms();
-    r.op_digest = ctx.op_digest;
-    r.transition_key = absl::StrCat(ctx.action, ":", ctx.graph, ":", ctx.target_rc, ":baton");
     uint64_t graph = ctx.graph;
     int action = ctx.action;
     if (res.interval_ms > 0) {

@@ -305,6 +305,7 @@ class Node {
     int64_t interval_ms = 0;
   };
   std::map<int, ExecCtx> exec_ctx_;        // by executor call id
+  transition::OpResultRecord OwnRecord(const ExecCtx& ctx, const std::string& task) const;
   std::set<std::string> devices_started_;  // stonith resources "running" here
   std::optional<std::vector<Device>> devices_wanted_;
   struct PendingFence {

@@ -66,29 +66,28 @@ ClusterSimResult FirstBreak(ClusterSimOptions o, int tries) {
   return last;
 }
 
-TEST(ClusterSimMutation, ANodeThatSkipsFencingIsCaught) {
+// Each mutation must break an invariant within 300 seeds.
+struct Mutation {
+  const char* name;
+  bool ClusterSimOptions::*flag;
+};
+
+class ClusterSimMutation : public ::testing::TestWithParam<Mutation> {};
+
+TEST_P(ClusterSimMutation, IsCaught) {
   ClusterSimOptions o;
   o.steps = kSteps;
-  o.unsafe_skip_fencing = true;
+  o.*(GetParam().flag) = true;
   auto r = FirstBreak(o, 300);
-  EXPECT_FALSE(r.ok) << "300 seeds without a break";
+  EXPECT_FALSE(r.ok) << GetParam().name << ": 300 seeds without a break";
 }
 
-TEST(ClusterSimMutation, ACibWriterElectedWithoutQuorumIsCaught) {
-  ClusterSimOptions o;
-  o.steps = kSteps;
-  o.unsafe_dc_without_quorum = true;
-  auto r = FirstBreak(o, 300);
-  EXPECT_FALSE(r.ok) << "300 seeds without a break";
-}
-
-TEST(ClusterSimMutation, ALostAttributeUpdateIsCaught) {
-  ClusterSimOptions o;
-  o.steps = kSteps;
-  o.unsafe_drop_attribute_updates = true;
-  auto r = FirstBreak(o, 300);
-  EXPECT_FALSE(r.ok) << "300 seeds without a break";
-}
+INSTANTIATE_TEST_SUITE_P(
+    Mutations, ClusterSimMutation,
+    ::testing::Values(Mutation{"ANodeThatSkipsFencing", &ClusterSimOptions::unsafe_skip_fencing},
+                      Mutation{"ACibWriterElectedWithoutQuorum", &ClusterSimOptions::unsafe_dc_without_quorum},
+                      Mutation{"ALostAttributeUpdate", &ClusterSimOptions::unsafe_drop_attribute_updates}),
+    [](const ::testing::TestParamInfo<Mutation>& info) { return std::string(info.param.name); });
 
 // Issue 12's first wrong decision: a node that left cleanly was fenced by a
 // DC that did not know it had.
