@@ -423,7 +423,10 @@ class Sim {
   void Stop(int i) {
     if (!S(i).node) return;
     Trace("crm cluster stop on " + Name(i));
-    S(i).stop_topology = topology_;
+    // Clean only if every running member can hear it leave.
+    bool heard = true;
+    for (int k = 1; k <= n_; ++k) heard = heard && (!S(k).node || Connected(i, k));
+    S(i).stop_topology = heard ? topology_ : UINT64_MAX;
     S(i).node->BeginShutdown(now_, Wall());
   }
 
