@@ -59,4 +59,83 @@ absl::StatusOr<cib::ReplMsg> DecodeRepl(const std::string& payload, uint32_t fro
   return m;
 }
 
+transition::OpResultRecord FromProto(const crmd::OpResult& p) {
+  transition::OpResultRecord r;
+  r.node = p.node();
+  r.rsc = p.rsc();
+  r.rsc_class = p.rsc_class();
+  r.provider = p.provider();
+  r.type = p.type();
+  r.task = p.task();
+  r.interval_ms = p.interval_ms();
+  r.call_id = p.call_id();
+  r.rc = p.rc();
+  r.op_status = p.op_status();
+  r.target_rc = p.target_rc();
+  r.exit_reason = p.exit_reason();
+  r.last_rc_change_s = p.last_rc_change_s();
+  r.last_run_s = p.last_run_s();
+  r.exec_ms = p.exec_ms();
+  r.queue_ms = p.queue_ms();
+  r.op_digest = p.op_digest();
+  r.transition_key = p.transition_key();
+  return r;
+}
+
+void ToProto(const transition::OpResultRecord& r, crmd::OpResult* p) {
+  p->set_node(r.node);
+  p->set_rsc(r.rsc);
+  p->set_rsc_class(r.rsc_class);
+  p->set_provider(r.provider);
+  p->set_type(r.type);
+  p->set_task(r.task);
+  p->set_interval_ms(r.interval_ms);
+  p->set_call_id(r.call_id);
+  p->set_rc(r.rc);
+  p->set_op_status(r.op_status);
+  p->set_target_rc(r.target_rc);
+  p->set_exit_reason(r.exit_reason);
+  p->set_last_rc_change_s(r.last_rc_change_s);
+  p->set_last_run_s(r.last_run_s);
+  p->set_exec_ms(r.exec_ms);
+  p->set_queue_ms(r.queue_ms);
+  p->set_op_digest(r.op_digest);
+  p->set_transition_key(r.transition_key);
+}
+
+transition::GraphAction FromProto(const crmd::OpRequest& o, const std::string& node) {
+  transition::GraphAction a;
+  a.id = o.action();
+  a.kind = transition::GraphAction::Kind::kResource;
+  a.node = node;
+  a.rsc = o.rsc();
+  a.rsc_class = o.rsc_class();
+  a.provider = o.provider();
+  a.type = o.type();
+  a.task = o.task();
+  a.interval_ms = o.interval_ms();
+  a.timeout_ms = o.timeout_ms();
+  a.params.insert(o.params().begin(), o.params().end());
+  a.meta.insert(o.meta().begin(), o.meta().end());
+  a.target_rc = o.target_rc();
+  a.op_digest = o.op_digest();
+  return a;
+}
+
+void ToProto(uint64_t graph, const transition::GraphAction& a, crmd::OpRequest* o) {
+  o->set_graph(graph);
+  o->set_action(a.id);
+  o->set_rsc(a.rsc);
+  o->set_rsc_class(a.rsc_class);
+  o->set_provider(a.provider);
+  o->set_type(a.type);
+  o->set_task(a.task);
+  o->set_interval_ms(a.interval_ms);
+  o->set_timeout_ms(a.timeout_ms);
+  o->mutable_params()->insert(a.params.begin(), a.params.end());
+  o->mutable_meta()->insert(a.meta.begin(), a.meta.end());
+  o->set_target_rc(a.target_rc);
+  o->set_op_digest(a.op_digest);
+}
+
 }  // namespace baton::service

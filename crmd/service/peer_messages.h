@@ -6,6 +6,9 @@
 
 #include "absl/status/statusor.h"
 #include "crmd/cib/replication.h"
+#include "crmd/transition/status_table.h"
+#include "crmd/transition/transition.h"
+#include "crmd.pb.h"
 
 namespace baton::service {
 
@@ -13,5 +16,12 @@ std::string EncodeRepl(const cib::ReplMsg& msg);
 // `from` is the transport's authenticated sender, not a field of the message.
 // InvalidArgument for an unparsable payload or an unknown message type.
 absl::StatusOr<cib::ReplMsg> DecodeRepl(const std::string& payload, uint32_t from);
+
+// Operation results and requests between the DC and the nodes' executors.
+transition::OpResultRecord FromProto(const crmd::OpResult& p);
+void ToProto(const transition::OpResultRecord& r, crmd::OpResult* p);
+// A request for `node`'s executor.
+transition::GraphAction FromProto(const crmd::OpRequest& o, const std::string& node);
+void ToProto(uint64_t graph, const transition::GraphAction& a, crmd::OpRequest* o);
 
 }  // namespace baton::service
