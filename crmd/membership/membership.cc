@@ -191,6 +191,13 @@ void Membership::MaybeInstall(uint64_t now_ms) {
   next.ring = {*proposal_.begin(), proposal_seq_};
   if (next == view_) return;
   view_ = next;
+  // The life of each member that agreed to this view: the election decides
+  // from these, so a member heard restarting later does not make two
+  // members of one view pick different DCs.
+  view_incarnations_.clear();
+  for (NodeId m : view_.members) {
+    view_incarnations_[m] = m == options_.self ? incarnation_ : peers_.at(m).incarnation;
+  }
   ++view_changes_;
   announce_ = true;
 }
@@ -222,8 +229,8 @@ std::optional<Heartbeat> Membership::Tick(uint64_t now_ms) {
 std::map<NodeId, uint64_t> Membership::ReadyCandidates() const {
   std::map<NodeId, uint64_t> out;
   for (NodeId m : ReadyMembers()) {
-    auto it = peers_.find(m);
-    out[m] = m == options_.self ? incarnation_ : (it == peers_.end() ? 0 : it->second.incarnation);
+    auto it = view_incarnations_.find(m);
+    out[m] = it != view_incarnations_.end() ? it->second : (m == options_.self ? incarnation_ : 0);
   }
   return out;
 }

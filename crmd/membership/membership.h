@@ -132,8 +132,9 @@ class Membership {
   const Counters& counters() const { return counters_; }
   // Members of the view whose crmd reports ready.
   std::set<NodeId> ReadyMembers() const;
-  // The same, each with its incarnation (this node's own included): what
-  // the election (election.h) decides from.
+  // The same, each with the incarnation it had when it agreed to the view
+  // (this node's own included): what the election (election.h) decides
+  // from, the same on every member of the view.
   std::map<NodeId, uint64_t> ReadyCandidates() const;
   uint64_t view_changes() const { return view_changes_; }
   // The highest ring sequence used or seen: persist it before sending what
@@ -165,6 +166,7 @@ class Membership {
   uint64_t proposal_seq_ = 0;
   uint64_t max_seen_seq_ = 0;
   View view_;
+  std::map<NodeId, uint64_t> view_incarnations_;  // of view_'s members, as they agreed to it
   Counters counters_;
   uint64_t view_changes_ = 0;
 };
