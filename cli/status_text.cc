@@ -223,7 +223,7 @@ void RenderClone(const WorkingSet& ws, const Resource* c, int indent, bool show_
   std::vector<std::string> order;
   for (const auto& n : ws.nodes) {
     if (active_nodes.count(&n)) continue;
-    if (!ws.options.symmetric) {
+    if (!ws.options.symmetric_cluster) {
       bool allowed = false;
       for (const Resource* ch : c->children) {
         for (const auto& h : ch->history) {

@@ -93,7 +93,7 @@ std::string CrmMonXml(const WorkingSet& ws, bool legacy, bool inactive, const st
     dc.append_attribute("version") = "2.1.5";
     dc.append_attribute("name") = ws.dc->name.c_str();
     dc.append_attribute("id") = ws.dc->id.c_str();
-    dc.append_attribute("with_quorum") = Bool(ws.options.have_quorum).c_str();
+    dc.append_attribute("with_quorum") = Bool(ws.have_quorum).c_str();
   }
   summary.append_child("nodes_configured").append_attribute("number") = std::to_string(ws.nodes.size()).c_str();
   ResourceCounts counts = CountResources(ws);
@@ -103,7 +103,7 @@ std::string CrmMonXml(const WorkingSet& ws, bool legacy, bool inactive, const st
   rc.append_attribute("blocked") = std::to_string(counts.blocked).c_str();
   auto opts = summary.append_child("cluster_options");
   opts.append_attribute("stonith-enabled") = Bool(ws.options.stonith_enabled).c_str();
-  opts.append_attribute("symmetric-cluster") = Bool(ws.options.symmetric).c_str();
+  opts.append_attribute("symmetric-cluster") = Bool(ws.options.symmetric_cluster).c_str();
   opts.append_attribute("maintenance-mode") = Bool(ws.options.maintenance_mode).c_str();
   opts.append_attribute("stop-all-resources") = Bool(ws.options.stop_all_resources).c_str();
 
@@ -269,7 +269,7 @@ int CrmMon(const std::vector<std::string>& args, ToolContext& ctx) {
   out << "Cluster Summary:\n  * Stack: corosync\n";
   if (ws.dc) {
     out << "  * Current DC: " << ws.dc->name << " (version " << ctx.dc_version << ") - partition "
-        << (ws.options.have_quorum ? "with quorum" : "WITHOUT quorum") << "\n";
+        << (ws.have_quorum ? "with quorum" : "WITHOUT quorum") << "\n";
   } else {
     out << "  * Current DC: NONE\n";
   }

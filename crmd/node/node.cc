@@ -471,22 +471,16 @@ void Node::StartFence(const transition::FenceOut& f) {
   PendingFence p{f, std::nullopt};
   if (auto id = IdOf(f.target)) p.incarnation = membership_->PeerIncarnation(*id);
   uint64_t id = next_fence_id_++;
-  FenceOut out{id, f.target, f.action, 60000, 0};
+  const scheduler::ClusterOptions& opts = controller_->cluster_options();
+  FenceOut out{id, f.target, f.action, opts.stonith_timeout_ms, 0};
   // Invariant 4: a two-node split: each side fences the other. Fencing of
-  // the lower-id node waits (priority-fencing-delay, else 2 s), so the
-  // lower-id node fences first and exactly one survives.
+  // the lower-id node waits (priority-fencing-delay when set, else 2 s), so
+  // the lower-id node fences first and exactly one survives.
   if (options_.config.two_node && f.action != "on") {
     uint32_t lowest = options_.config.nodes.front().nodeid;
     for (const auto& n : options_.config.nodes) lowest = std::min(lowest, n.nodeid);
     if (IdOf(f.target) == lowest) {
-      out.delay_ms = 2000;
-      for (const auto& set : configured_.configuration.crm_config) {
-        for (const auto& pair : set.pairs) {
-          if (pair.name == "priority-fencing-delay" && pair.value) {
-            if (auto ms = scheduler::ParseIntervalMs(*pair.value)) out.delay_ms = *ms;
-          }
-        }
-      }
+      out.delay_ms = opts.priority_fencing_delay_ms > 0 ? opts.priority_fencing_delay_ms : 2000;
     }
   }
   Log(absl::StrCat("fencing ", f.target, " (", f.action, ")"));

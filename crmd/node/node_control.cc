@@ -130,9 +130,9 @@ absl::StatusOr<std::string> Node::Handle(const std::vector<std::string>& req, ui
     int64_t timeout_ms = 0;
     if (req.size() != 3 || !node_ids_.count(req[1]) || !absl::SimpleAtoi(req[2], &timeout_ms) || timeout_ms < 0 ||
         timeout_ms > 3600000) {
-      return absl::InvalidArgumentError("usage: fence-begin NODE TIMEOUT_MS (0 to 3600000; 0: 60 s)");
+      return absl::InvalidArgumentError("usage: fence-begin NODE TIMEOUT_MS (0 to 3600000; 0: stonith-timeout)");
     }
-    if (timeout_ms == 0) timeout_ms = 60000;
+    if (timeout_ms == 0) timeout_ms = controller_->cluster_options().stonith_timeout_ms;
     auto life = req[1] == self_name_ ? std::optional<uint64_t>(membership_->incarnation())
                                      : membership_->PeerIncarnation(node_ids_.at(req[1]));
     if (life && !options_.unsafe_ignore_fenced_lives) {

@@ -470,25 +470,29 @@ TEST(NodeFencing, StonithResourcesRunNoAgentAndReportTheirRole) {
 }
 
 // Two nodes split: the delay each side's fencing of the other asks for.
-std::map<std::string, int64_t> SplitFencingDelays(const std::string& options) {
+std::map<std::string, FenceOut> SplitFences(const std::string& options) {
   Cluster c(2, CibText("n2", options));
   c.Settle(2);
   c.H(2).cut = true;
   EXPECT_TRUE(c.RunUntil([&] { return !c.H(1).fences.empty() && !c.H(2).fences.empty(); }, 10000));
-  std::map<std::string, int64_t> delays;
+  std::map<std::string, FenceOut> fences;
   for (int i = 1; i <= 2; ++i) {
-    for (const auto& f : c.H(i).fences) delays[f.target] = f.delay_ms;
+    for (const auto& f : c.H(i).fences) fences[f.target] = f;
   }
-  return delays;
+  return fences;
 }
 
 TEST(NodeFencing, TwoNodeSplitDelaysFencingOfTheLowerId) {
-  auto delays = SplitFencingDelays("");
-  EXPECT_EQ(delays["n1"], 2000);
-  EXPECT_EQ(delays["n2"], 0);
-  delays = SplitFencingDelays(R"(<nvpair id="o2" name="priority-fencing-delay" value="5s"/>)");
-  EXPECT_EQ(delays["n1"], 5000);
-  EXPECT_EQ(delays["n2"], 0);
+  auto fences = SplitFences("");
+  EXPECT_EQ(fences["n1"].delay_ms, 2000);
+  EXPECT_EQ(fences["n2"].delay_ms, 0);
+  EXPECT_EQ(fences["n1"].timeout_ms, 60000);  // stonith-timeout's default
+  fences = SplitFences(R"(<nvpair id="o2" name="priority-fencing-delay" value="5s"/>)"
+                       R"(<nvpair id="o3" name="stonith-timeout" value="90s"/>)");
+  EXPECT_EQ(fences["n1"].delay_ms, 5000);
+  EXPECT_EQ(fences["n2"].delay_ms, 0);
+  EXPECT_EQ(fences["n1"].timeout_ms, 90000);
+  EXPECT_EQ(fences["n2"].timeout_ms, 90000);
 }
 
 // --- 5. attributes -------------------------------------------------------------

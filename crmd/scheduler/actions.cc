@@ -11,7 +11,6 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "crmd/scheduler/assign.h"
-#include "crmd/scheduler/unpack.h"
 
 namespace baton::scheduler {
 namespace {
@@ -128,7 +127,7 @@ void ActionBuilder::UpdateRunnable(Action* a) {
   }
   const Resource* r = a->rsc;
   bool needs = (a->task == "start" || a->task == "promote") && r->requires_ != "nothing";
-  if (!needs || ws_->options.have_quorum) return;
+  if (!needs || ws_->have_quorum) return;
   switch (ws_->options.no_quorum_policy) {
     case NoQuorumPolicy::kIgnore: return;
     case NoQuorumPolicy::kFreeze:
@@ -460,7 +459,7 @@ void ActionBuilder::OrderProbes() {
 }
 
 void ActionBuilder::Probes() {
-  if (!IsTrue(ClusterOption(*ws_, "enable-startup-probes", "true"))) return;
+  if (!ws_->options.enable_startup_probes) return;
   for (auto& n : ws_->nodes) {
     if (!n.online || n.unclean || n.pending) continue;
     for (Resource* r : ws_->resources) ProbeOne(r, &n);
@@ -497,21 +496,21 @@ void ActionBuilder::OrderVsFence(Action* fence, Node* target) {
 }
 
 void ActionBuilder::Fencing() {
-  bool can_fence_base = ws_->options.stonith_enabled && ws_->options.have_stonith_resource;
+  bool can_fence_base = ws_->options.stonith_enabled && ws_->have_stonith_resource;
   bool have_managed = AnyManaged(ws_->resources);
   Action* previous = nullptr;
   Action* dc_fence = nullptr;
   for (auto& n : ws_->nodes) {
     Node* node = &n;
     bool can_fence = can_fence_base &&
-                     (ws_->options.have_quorum || ws_->options.no_quorum_policy == NoQuorumPolicy::kIgnore ||
+                     (ws_->have_quorum || ws_->options.no_quorum_policy == NoQuorumPolicy::kIgnore ||
                       node->online);
     if (node->unclean && can_fence && have_managed) {
       Action* fence = Custom(nullptr, "stonith", node, false);
       fence->pseudo = false;
       fence->runnable = true;
       fence->optional = false;
-      fence->fence_action = ws_->options.stonith_action;
+      fence->fence_action = StonithActionName(ws_->options.stonith_action);
       fence->reason = node->fence_reason.empty() ? "node is unclean" : node->fence_reason;
       fencing_.push_back(fence);
       OrderVsFence(fence, node);

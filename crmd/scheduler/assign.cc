@@ -76,7 +76,7 @@ void ApplyStickiness(WorkingSet* ws, Resource* r) {
   }
   if (!r->managed || r->stickiness < 1 || r->running_on.size() != 1) return;
   Node* node = r->running_on[0];
-  if (!ws->options.symmetric && !r->scores.count(node)) return;
+  if (!ws->options.symmetric_cluster && !r->scores.count(node)) return;
   AddScore(r, node, r->stickiness);
 }
 
@@ -260,7 +260,7 @@ NodeScores Assigner::MergeWeights(Resource* r, const NodeScores* nodes, const st
 std::vector<Node*> Assigner::SortNodes(const NodeScores& scores, Node* preferred) {
   std::vector<Node*> nodes;
   for (const auto& [n, w] : scores) nodes.push_back(n);
-  bool minimal = ws_->options.placement_strategy == "minimal";
+  bool minimal = ws_->options.placement_strategy == PlacementStrategy::kMinimal;
   auto score_of = [&](Node* n) {
     int w = scores.at(n);
     return NodeAvailable(n) ? w : -kInfinity;
@@ -444,7 +444,7 @@ Node* Assigner::AssignPrimitive(Resource* r, Node* prefer) {
     r->next_role = Role::kStopped;
     if (r->stop_reason.empty()) r->stop_reason = "";
   }
-  if (ws_->options.stonith_enabled && !ws_->options.have_stonith_resource) r->managed = false;
+  if (ws_->options.stonith_enabled && !ws_->have_stonith_resource) r->managed = false;
   if (!r->managed) {
     r->next_role = r->role;
     AssignTo(r, r->CurrentNode(), true);
@@ -739,7 +739,7 @@ void Assigner::Run() {
   std::vector<Resource*> order = ws_->resources;
   std::stable_sort(order.begin(), order.end(),
                    [](Resource* a, Resource* b) { return a->priority > b->priority; });
-  if (ws_->options.placement_strategy != "default") SortByScores(&order);
+  if (ws_->options.placement_strategy != PlacementStrategy::kDefault) SortByScores(&order);
   for (Resource* r : order) Assign(r, nullptr);
 }
 
@@ -747,7 +747,7 @@ void Assigner::Run() {
 
 void ApplyNodeCriteria(WorkingSet* ws) {
   // Symmetric default: every resource may run on every node at the node's score.
-  if (ws->options.symmetric) {
+  if (ws->options.symmetric_cluster) {
     ForEachResource(ws->resources, [&](Resource* r) {
       for (auto& n : ws->nodes) r->scores.emplace(&n, n.weight);
     });

@@ -68,7 +68,7 @@ class ConstraintUnpacker {
       for (auto& node : ws_->nodes) {
         RuleContext ctx;
         ctx.node_attrs = &node.attrs;
-        ctx.now = ws_->options.now;
+        ctx.now = ws_->now;
         if (!EvaluateRule(rule, ctx)) continue;
         int score = 0;
         if (rule.score) {

@@ -263,7 +263,7 @@ void SetInstanceRoles(WorkingSet* ws, Resource* clone) {
     Node* chosen = inst->assigned;
     Role role = Role::kUnpromoted;
     if (chosen == nullptr) continue;
-    bool frozen = !ws->options.have_quorum && ws->options.no_quorum_policy == NoQuorumPolicy::kFreeze &&
+    bool frozen = !ws->have_quorum && ws->options.no_quorum_policy == NoQuorumPolicy::kFreeze &&
                   inst->role < Role::kPromoted;
     // node_to_be_promoted_on(): an unmanaged instance stays as it is; a
     // managed one needs a usable node with room for another promoted one.

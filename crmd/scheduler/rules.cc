@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "crmd/scheduler/score.h"
@@ -245,12 +246,16 @@ bool NvSetApplies(const cib::NvSet& set, const RuleContext& ctx) {
 }
 
 void UnpackNvSets(const std::vector<cib::NvSet>& sets, const RuleContext& ctx,
-                  std::map<std::string, std::string>* out, bool overwrite) {
+                  std::map<std::string, std::string>* out, bool overwrite, std::string_view first_set_id) {
   // Pacemaker collects the sets in reverse document order before a stable
   // sort by score, so among equal scores the later set wins.
   std::vector<const cib::NvSet*> order;
   for (auto it = sets.rbegin(); it != sets.rend(); ++it) order.push_back(&*it);
-  std::stable_sort(order.begin(), order.end(), [](const cib::NvSet* a, const cib::NvSet* b) {
+  auto first = [&](const cib::NvSet* s) {
+    return !first_set_id.empty() && absl::EqualsIgnoreCase(s->id, absl::string_view(first_set_id.data(), first_set_id.size()));
+  };
+  std::stable_sort(order.begin(), order.end(), [&](const cib::NvSet* a, const cib::NvSet* b) {
+    if (first(a) != first(b)) return first(a);
     return ScoreOrZero(a->score.value_or("0")) > ScoreOrZero(b->score.value_or("0"));
   });
   for (const cib::NvSet* s : order) {

@@ -5,6 +5,7 @@
 
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "crmd/cib/cib.h"
@@ -27,9 +28,12 @@ bool EvaluateRule(const cib::Rule& rule, const RuleContext& ctx);
 bool NvSetApplies(const cib::NvSet& set, const RuleContext& ctx);
 
 // Applies sets in precedence order into `out`; names already in `out` are
-// kept unless `overwrite`.
+// kept unless `overwrite`. The set whose id is `first_set_id` (ignoring
+// case) comes before every other, whatever its score, as Pacemaker reads
+// crm_config with "cib-bootstrap-options" first.
 void UnpackNvSets(const std::vector<cib::NvSet>& sets, const RuleContext& ctx,
-                  std::map<std::string, std::string>* out, bool overwrite = false);
+                  std::map<std::string, std::string>* out, bool overwrite = false,
+                  std::string_view first_set_id = {});
 
 // Parses an ISO 8601 date/time ("2005-020T12:30", "2014-05-07 00:28:00Z")
 // to seconds since the epoch (UTC). With `ignore_offset`, a numeric zone

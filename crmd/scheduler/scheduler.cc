@@ -40,7 +40,7 @@ long long OpTimeoutMs(const WorkingSet& ws, const Resource* r, const cib::Operat
   if (t.empty()) {
     std::map<std::string, std::string> defaults;
     RuleContext ctx;
-    ctx.now = ws.options.now;
+    ctx.now = ws.now;
     ctx.rsc_class = r->cls;
     ctx.rsc_provider = r->provider;
     ctx.rsc_type = r->type;

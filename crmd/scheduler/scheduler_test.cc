@@ -640,7 +640,7 @@ TEST_F(Scenario, NoQuorumWithPolicyStopStopsResources) {
   p.status = Up("1", Started("rsc1", 2)) + Up("2", Probed("rsc1", 1));
   Run(p);
   ASSERT_NE(ws_, nullptr);
-  EXPECT_FALSE(ws_->options.have_quorum);
+  EXPECT_FALSE(ws_->have_quorum);
   ExpectRequired("rsc1", "stop", "node1");
   for (const char* node : {"node1", "node2"}) {
     const Action* start = FindAction("rsc1", "start", node);

@@ -20,15 +20,6 @@ namespace {
 
 using cib::Get;
 
-std::map<std::string, std::string> ReadClusterOptions(const WorkingSet& ws) {
-  RuleContext ctx;
-  ctx.now = ws.options.now;
-  std::map<std::string, std::string> raw;
-  UnpackNvSets(ws.cib().configuration.crm_config, ctx, &raw);
-  // Pacemaker 2.1.5 reads options only by their current (dashed) names.
-  return raw;
-}
-
 int ParseIntOr(const std::string& s, int fallback) {
   if (s.empty()) return fallback;
   auto v = ParseScore(s);
@@ -60,42 +51,17 @@ class Unpacker {
 
   WorkingSet* ws_;
   const cib::Cib& cib_;
-  std::map<std::string, std::string> opts_;
   int order_ = 0;
 };
 
 void Unpacker::Options(long long now) {
-  ClusterOptions& o = ws_->options;
-  o.now = now;
+  ws_->now = now;
   if (auto it = cib_.attrs.find("execution-date"); it != cib_.attrs.end()) {
     long long t = 0;
-    if (absl::SimpleAtoi(it->second, &t)) o.now = t;
+    if (absl::SimpleAtoi(it->second, &t)) ws_->now = t;
   }
-  opts_ = ReadClusterOptions(*ws_);
-  auto opt = [&](const char* k, const char* d) { return Get(opts_, k, d); };
-  o.stonith_enabled = IsTrue(opt("stonith-enabled", "true"));
-  o.symmetric = IsTrue(opt("symmetric-cluster", "true"));
-  std::string nqp = absl::AsciiStrToLower(opt("no-quorum-policy", "stop"));
-  if (nqp == "freeze") o.no_quorum_policy = NoQuorumPolicy::kFreeze;
-  else if (nqp == "ignore") o.no_quorum_policy = NoQuorumPolicy::kIgnore;
-  else if (nqp == "demote") o.no_quorum_policy = NoQuorumPolicy::kDemote;
-  else if (nqp == "suicide") o.no_quorum_policy = NoQuorumPolicy::kSuicide;
-  else o.no_quorum_policy = NoQuorumPolicy::kStop;
-  o.have_quorum = IsTrue(Get(cib_.attrs, "have-quorum", "false"));
-  o.maintenance_mode = IsTrue(opt("maintenance-mode", "false"));
-  o.stop_all_resources = IsTrue(opt("stop-all-resources", "false"));
-  o.start_failure_is_fatal = IsTrue(opt("start-failure-is-fatal", "true"));
-  o.stop_orphan_resources = IsTrue(opt("stop-orphan-resources", "true"));
-  o.stop_orphan_actions = IsTrue(opt("stop-orphan-actions", "true"));
-  o.startup_fencing = IsTrue(opt("startup-fencing", "true"));
-  o.concurrent_fencing = IsTrue(opt("concurrent-fencing", "false"));
-  o.stonith_action = opt("stonith-action", "reboot");
-  if (o.stonith_action == "poweroff") o.stonith_action = "off";
-  o.placement_strategy = opt("placement-strategy", "default");
-  o.node_health_strategy = opt("node-health-strategy", "none");
-  o.node_health_red = ParseIntOr(opt("node-health-red", ""), -kInfinity);
-  o.node_health_yellow = ParseIntOr(opt("node-health-yellow", ""), 0);
-  o.node_health_green = ParseIntOr(opt("node-health-green", ""), 0);
+  ws_->options = ParseClusterOptions(cib_, ws_->now, &ws_->config_errors);
+  ws_->have_quorum = IsTrue(Get(cib_.attrs, "have-quorum", "false"));
 }
 
 void Unpacker::Nodes() {
@@ -124,7 +90,7 @@ void Unpacker::Nodes() {
       if (c.id == n.id) cn = &c;
     }
     RuleContext ctx;
-    ctx.now = ws_->options.now;
+    ctx.now = ws_->now;
     if (cn) UnpackNvSets(cn->attributes, ctx, &n.attrs);
     for (const auto& ns : cib_.status) {
       if (ns.id == n.id) UnpackNvSets(ns.transient, ctx, &n.attrs, /*overwrite=*/true);
@@ -135,7 +101,7 @@ void Unpacker::Nodes() {
     n.is_dc = !dc_uuid.empty() && dc_uuid == n.id;
     n.attrs["#is_dc"] = n.is_dc ? "true" : "false";
     if (n.is_dc) ws_->dc = &n;
-    if (auto name = Get(opts_, "cluster-name"); !name.empty()) n.attrs["#cluster-name"] = name;
+    if (!ws_->options.cluster_name.empty()) n.attrs["#cluster-name"] = ws_->options.cluster_name;
     n.standby = IsTrue(Get(n.attrs, "standby", "false"));
     n.maintenance = IsTrue(Get(n.attrs, "maintenance", "false"));
   }
@@ -221,8 +187,8 @@ void Unpacker::NodeStates() {
     DetermineOnline(node, ns);
   }
   // Node health: with a strategy, #health-* attributes add to the node's score.
-  std::string strategy = ws_->options.node_health_strategy;
-  if (strategy != "none" && !strategy.empty()) {
+  NodeHealthStrategy strategy = ws_->options.node_health_strategy;
+  if (strategy != NodeHealthStrategy::kNone) {
     for (auto& n : ws_->nodes) {
       int sum = 0;
       for (const auto& [k, v] : n.attrs) {
@@ -233,8 +199,8 @@ void Unpacker::NodeStates() {
         else if (lv == "yellow") s = ws_->options.node_health_yellow;
         else if (lv == "green") s = ws_->options.node_health_green;
         else s = ScoreOrZero(v);
-        if (strategy == "migrate-on-red") s = s <= -kInfinity || lv == "red" ? -kInfinity : 0;
-        else if (strategy == "only-green") s = (lv == "green" || s >= 0) && lv != "yellow" && lv != "red" ? 0 : -kInfinity;
+        if (strategy == NodeHealthStrategy::kMigrateOnRed) s = s <= -kInfinity || lv == "red" ? -kInfinity : 0;
+        else if (strategy == NodeHealthStrategy::kOnlyGreen) s = (lv == "green" || s >= 0) && lv != "yellow" && lv != "red" ? 0 : -kInfinity;
         sum = AddScores(sum, s);
       }
       n.weight = AddScores(n.weight, sum);
@@ -244,7 +210,7 @@ void Unpacker::NodeStates() {
 
 void Unpacker::ApplyMeta(Resource* r, const cib::Resource& def) {
   RuleContext ctx;
-  ctx.now = ws_->options.now;
+  ctx.now = ws_->now;
   ctx.rsc_class = r->cls;
   ctx.rsc_provider = r->provider;
   ctx.rsc_type = r->type;
@@ -313,7 +279,7 @@ Resource* Unpacker::BuildResource(const cib::Resource& def, Resource* parent, co
   ApplyMeta(r, def);
   if (r->IsPrimitive()) {
     r->is_fencing_device = r->cls == "stonith";
-    if (r->is_fencing_device) ws_->options.have_stonith_resource = true;
+    if (r->is_fencing_device) ws_->have_stonith_resource = true;
     if (!def.template_id.empty()) {
       if (const cib::Resource* t = FindTemplate(cib_, def.template_id)) {
         for (const auto& op : t->ops) r->ops.push_back(&op);
@@ -470,7 +436,7 @@ Resource* Unpacker::MakeOrphan(const cib::ResourceHistory& h) {
   r->type = Get(h.attrs, "type");
   r->is_fencing_device = r->cls == "stonith";
   RuleContext ctx;
-  ctx.now = ws_->options.now;
+  ctx.now = ws_->now;
   UnpackNvSets(cib_.configuration.rsc_defaults, ctx, &r->meta);
   r->managed = !ws_->options.maintenance_mode;
   std::string managed = Get(r->meta, "is-managed");
@@ -525,7 +491,7 @@ std::string OnFailFor(const WorkingSet& ws, const Resource* rsc, const std::stri
   // op_defaults may carry on-fail too.
   std::map<std::string, std::string> defaults;
   RuleContext ctx;
-  ctx.now = ws.options.now;
+  ctx.now = ws.now;
   ctx.op_name = task;
   ctx.op_interval_ms = interval;
   UnpackNvSets(ws.cib().configuration.op_defaults, ctx, &defaults);
@@ -608,7 +574,7 @@ void Unpacker::ProcessOps(Resource* rsc, NodeHistory* nh) {
     }
     // Expired failures (failure-timeout) are ignored.
     if (!done && rsc->failure_timeout_ms > 0 && op.last_rc_change > 0 &&
-        op.last_rc_change + rsc->failure_timeout_ms / 1000 <= ws_->options.now) {
+        op.last_rc_change + rsc->failure_timeout_ms / 1000 <= ws_->now) {
       continue;
     }
     if (done) {
@@ -765,7 +731,7 @@ void Unpacker::FailCounts() {
         }
       }
       if (count == 0) continue;
-      if (r->failure_timeout_ms > 0 && last > 0 && last + r->failure_timeout_ms / 1000 <= ws_->options.now) {
+      if (r->failure_timeout_ms > 0 && last > 0 && last + r->failure_timeout_ms / 1000 <= ws_->now) {
         continue;  // expired
       }
       NodeHistory* h = r->HistoryOn(&node);
@@ -814,11 +780,6 @@ absl::Status Unpacker::Run(long long now) {
 }
 
 }  // namespace
-
-std::string ClusterOption(const WorkingSet& ws, const std::string& name, const std::string& fallback) {
-  auto opts = ReadClusterOptions(ws);
-  return Get(opts, name, fallback);
-}
 
 absl::Status Unpack(WorkingSet* ws, long long now) {
   Unpacker u(ws);

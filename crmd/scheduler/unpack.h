@@ -11,7 +11,4 @@ namespace baton::scheduler {
 // `now` is seconds since the epoch; the CIB's execution-date, if any, wins.
 absl::Status Unpack(WorkingSet* ws, long long now);
 
-// The value of a cluster option, accepting the old underscored names.
-std::string ClusterOption(const WorkingSet& ws, const std::string& name, const std::string& fallback);
-
 }  // namespace baton::scheduler

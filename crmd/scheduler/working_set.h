@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "crmd/cib/cib.h"
+#include "crmd/scheduler/cluster_options.h"
 #include "crmd/scheduler/score.h"
 
 namespace baton::scheduler {
@@ -247,30 +248,6 @@ struct OrderConstraint {
   int clone_min = 0;  // first is a clone and this many instances must run first
 };
 
-enum class NoQuorumPolicy { kStop, kFreeze, kIgnore, kDemote, kSuicide };
-
-struct ClusterOptions {
-  bool stonith_enabled = true;
-  bool symmetric = true;
-  NoQuorumPolicy no_quorum_policy = NoQuorumPolicy::kStop;
-  bool have_quorum = true;
-  bool maintenance_mode = false;
-  bool stop_all_resources = false;
-  bool start_failure_is_fatal = true;
-  bool stop_orphan_resources = true;
-  bool stop_orphan_actions = true;
-  bool startup_fencing = true;
-  bool concurrent_fencing = false;
-  std::string stonith_action = "reboot";
-  std::string placement_strategy = "default";
-  std::string node_health_strategy = "none";
-  int node_health_red = -kInfinity;
-  int node_health_yellow = 0;
-  int node_health_green = 0;
-  long long now = 0;  // seconds since the epoch
-  bool have_stonith_resource = false;
-};
-
 class WorkingSet {
  public:
   explicit WorkingSet(const cib::Cib& cib) : cib_(cib) {}
@@ -279,7 +256,11 @@ class WorkingSet {
 
   const cib::Cib& cib() const { return cib_; }
 
-  ClusterOptions options;
+  ClusterOptions options;  // crm_config, read once by Unpack
+  // Not crm_config options: from the CIB's attributes and resources.
+  bool have_quorum = true;
+  long long now = 0;  // seconds since the epoch (the CIB's execution-date wins)
+  bool have_stonith_resource = false;
   std::deque<Node> nodes;  // sorted by name
   std::vector<std::unique_ptr<Resource>> all_resources;  // storage
   std::vector<Resource*> resources;  // top level, CIB order

@@ -18,15 +18,6 @@ bool IsFailure(const OpResultRecord& r) {
   return r.op_status != 0 || r.rc != r.target_rc;
 }
 
-std::string ClusterOption(const cib::Cib& c, const std::string& name) {
-  for (const auto& set : c.configuration.crm_config) {
-    for (const auto& p : set.pairs) {
-      if (p.name == name && p.value) return *p.value;
-    }
-  }
-  return "";
-}
-
 }  // namespace
 
 Controller::Controller(ControllerOptions options, const attrd::AttributeStore* attrs, int64_t now_ms)
@@ -95,6 +86,12 @@ void Controller::OnNodelist(std::vector<std::pair<std::string, std::string>> nod
 
 void Controller::OnConfig(const cib::Cib& configured) {
   configured_ = configured;
+  std::vector<std::string> problems;
+  cluster_options_ = scheduler::ParseClusterOptions(configured_, wall_s_, &problems);
+  if (problems != option_problems_) {
+    for (const auto& p : problems) log_.push_back("configuration: " + p);
+    option_problems_ = std::move(problems);
+  }
   dirty_ = true;
   if (engine_.active()) engine_.Abort("configuration changed");
 }
@@ -103,7 +100,7 @@ void Controller::Failure(const OpResultRecord& r) {
   if (!is_dc()) return;
   std::string suffix = absl::StrCat(r.rsc, "#", r.task, "_", r.interval_ms);
   std::string value = "INFINITY";
-  bool fatal_start = r.task == "start" && ClusterOption(configured_, "start-failure-is-fatal") != "false";
+  bool fatal_start = r.task == "start" && cluster_options_.start_failure_is_fatal;
   if (!fatal_start) {
     auto cur = attrs_->Get(r.node, "fail-count-" + suffix, attrd::Lifetime::kReboot);
     int n = cur ? std::atoi(cur->c_str()) : 0;
@@ -245,11 +242,12 @@ cib::Cib Controller::CurrentCib() const {
 
 void Controller::DispatchReady() {
   for (const GraphAction* a : engine_.Dispatch()) {
-    // Fencing has its own timeout in the fencer (60 s); allow it in full.
-    int64_t timeout = a->kind == GraphAction::Kind::kFence ? 90000 : a->timeout_ms;
+    // The fencer may take stonith-timeout; allow half as much again.
+    int64_t stonith_ms = cluster_options_.stonith_timeout_ms;
+    int64_t timeout = a->kind == GraphAction::Kind::kFence ? stonith_ms + stonith_ms / 2 : a->timeout_ms;
     deadlines_[a->id] = last_tick_ms_ + timeout + kActionGraceMs;
     if (a->kind == GraphAction::Kind::kFence) {
-      fence_out_.push_back({a->node, a->fence_action, graph_id_, a->id});
+      fence_out_.push_back({a->node, a->fence_action, graph_id_, a->id, stonith_ms});
     } else {
       exec_out_.push_back({a->node, graph_id_, *a});
     }
@@ -259,18 +257,20 @@ void Controller::DispatchReady() {
 void Controller::Schedule(int64_t now_ms, int64_t wall_s) {
   dirty_ = false;
   last_schedule_ms_ = now_ms;
+  wall_s_ = wall_s;
   cib::Cib c = CurrentCib();
   auto ws = scheduler::Schedule(c, wall_s);
   if (!ws.ok()) {
     log_.push_back(absl::StrCat("ERROR: the scheduler refused the CIB: ", ws.status().message()));
     return;
   }
-  int batch = std::atoi(ClusterOption(configured_, "batch-limit").c_str());
+  // The options this graph was built from (crm_config's rules at wall_s).
+  cluster_options_ = (*ws)->options;
   Graph g = BuildGraph(**ws, ++graph_id_);
   if (g.actions.empty()) return;
   for (const auto& line : scheduler::TransitionSummary(**ws)) log_.push_back(absl::StrCat("transition ", graph_id_, ":", line));
   log_.push_back(absl::StrCat("transition ", graph_id_, ": ", g.actions.size(), " actions"));
-  engine_ = TransitionEngine(batch);
+  engine_ = TransitionEngine(cluster_options_.batch_limit);
   deadlines_.clear();
   engine_.Start(std::move(g));
   DispatchReady();

@@ -32,6 +32,7 @@
 
 #include "crmd/attrd/attrd.h"
 #include "crmd/cib/cib.h"
+#include "crmd/scheduler/cluster_options.h"
 #include "crmd/transition/status_table.h"
 #include "crmd/transition/transition.h"
 
@@ -56,6 +57,7 @@ struct FenceOut {
   std::string action;  // reboot, off, on
   uint64_t graph = 0;
   int action_id = 0;
+  int64_t timeout_ms = 60000;  // stonith-timeout
 };
 
 struct AttrOut {
@@ -114,6 +116,9 @@ class Controller {
   bool is_member(const std::string& node) const { return members_.count(node) > 0; }
   const StatusTable& table() const { return table_; }
   uint64_t transitions() const { return graph_id_; }
+  // crm_config, typed: read on every OnConfig, and as the scheduler read it
+  // (rules at its "now") for the last transition.
+  const scheduler::ClusterOptions& cluster_options() const { return cluster_options_; }
   // One line per transition event, for the daemon's log.
   std::vector<std::string> TakeLog();
 
@@ -130,6 +135,9 @@ class Controller {
   const attrd::AttributeStore* attrs_;
   int64_t started_ms_;
   cib::Cib configured_;
+  scheduler::ClusterOptions cluster_options_;
+  std::vector<std::string> option_problems_;  // invalid options, logged once per change
+  int64_t wall_s_ = 0;                        // the last schedule's wall clock, for OnConfig's rules
   StatusTable table_;
   std::set<std::string> members_;
   std::string dc_;
