@@ -143,8 +143,9 @@ absl::Status ParseCommon(const std::vector<std::string>& args, Common* c, std::v
 }
 
 // Waits until the local baton-crmd answers `request` (up to `seconds`).
-absl::StatusOr<std::string> WaitFor(ToolContext& ctx, const std::vector<std::string>& request, int seconds) {
-  absl::StatusOr<std::string> r = absl::UnavailableError("not asked yet");
+absl::StatusOr<control::ControlReply> WaitFor(ToolContext& ctx, const control::ControlRequest& request,
+                                              int seconds) {
+  absl::StatusOr<control::ControlReply> r = absl::UnavailableError("not asked yet");
   for (int i = 0; i < seconds * 10; ++i) {
     r = ctx.backend->Call(request);
     if (r.ok() || r.status().code() == absl::StatusCode::kPermissionDenied) return r;
@@ -168,21 +169,15 @@ absl::Status RefuseIfConfigured(const std::string& dir) {
   return absl::OkStatus();
 }
 
-void PrintJoinHint(ToolContext& ctx, const std::string& token_reply) {
-  std::vector<std::string> f = absl::StrSplit(absl::StripTrailingAsciiWhitespace(token_reply), '\t');
-  if (f.size() < 4) {
-    *ctx.out << token_reply;
-    return;
-  }
-  int64_t expires = 0;
-  (void)absl::SimpleAtoi(f[3], &expires);
-  time_t t = static_cast<time_t>(expires);
+void PrintJoinHint(ToolContext& ctx, const control::JoinToken& token) {
+  time_t t = static_cast<time_t>(token.expires_s());
   char when[64];
   strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S %Z", localtime(&t));
-  std::string member = f[1].find(':') != std::string::npos ? absl::StrCat("[", f[1], "]") : f[1];
-  std::string port = f[2] == std::to_string(kDefaultJoinPort) ? "" : absl::StrCat(":", f[2]);
+  std::string member = token.address().find(':') != std::string::npos ? absl::StrCat("[", token.address(), "]")
+                                                                        : token.address();
+  std::string port = token.port() == kDefaultJoinPort ? "" : absl::StrCat(":", token.port());
   *ctx.out << "To add a node, run on it as root (the token is valid until " << when << "):\n"
-           << "  crm cluster join -c " << member << port << " --token " << f[0] << "\n";
+           << "  crm cluster join -c " << member << port << " --token " << token.token() << "\n";
 }
 
 int Init(const std::vector<std::string>& args, ToolContext& ctx) {
@@ -257,14 +252,14 @@ int Init(const std::vector<std::string>& args, ToolContext& ctx) {
              << defaults.message() << "\n";
     return 1;
   }
-  auto token = WaitFor(ctx, {"join-token", std::to_string(ttl)}, 10);
+  auto token = WaitFor(ctx, service::request::JoinToken(ttl), 10);
   if (!token.ok()) {
     *ctx.err << "crm cluster init: no join token: " << token.status().message() << "\n";
     return 1;
   }
   *ctx.out << "Cluster '" << cfg.cluster_name << "' is running on " << c.name << " (rsc_defaults "
            << "resource-stickiness=1).\n";
-  PrintJoinHint(ctx, *token);
+  PrintJoinHint(ctx, token->join_token());
   return 0;
 }
 
@@ -371,7 +366,7 @@ int Join(const std::vector<std::string>& args, ToolContext& ctx) {
     *ctx.err << "crm cluster join: " << st.message() << "\n";
     return 1;
   }
-  if (auto up = WaitFor(ctx, {"cluster-status"}, 30); !up.ok()) {
+  if (auto up = WaitFor(ctx, service::request::Status(/*cluster=*/true), 30); !up.ok()) {
     *ctx.err << "crm cluster join: the services started, but baton-crmd does not answer: "
              << up.status().message() << "\n";
     return 1;
@@ -383,7 +378,7 @@ int Remove(const std::vector<std::string>& args, ToolContext& ctx) {
   std::vector<std::string> a = args;
   if (!a.empty() && (a[0] == "-c" || a[0] == "--cluster-node")) a.erase(a.begin());
   if (a.size() != 1) return Usage(ctx, "remove takes one node");
-  auto r = ctx.backend->Call({"nodelist-remove", a[0]});
+  auto r = service::ReplyText(ctx.backend->Call(service::request::NodelistRemove(a[0])));
   if (!r.ok()) {
     *ctx.err << "crm cluster remove: " << r.status().message() << "\n";
     return r.status().code() == absl::StatusCode::kPermissionDenied ? 4 : 1;
@@ -394,7 +389,7 @@ int Remove(const std::vector<std::string>& args, ToolContext& ctx) {
 
 int Token(const std::vector<std::string>& args, ToolContext& ctx) {
   if (args.size() == 2 && args[0] == "--revoke") {
-    auto r = ctx.backend->Call({"join-token-revoke", args[1]});
+    auto r = ctx.backend->Call(service::request::JoinTokenRevoke(args[1]));
     if (!r.ok()) {
       *ctx.err << "crm cluster token: " << r.status().message() << "\n";
       return 1;
@@ -407,12 +402,12 @@ int Token(const std::vector<std::string>& args, ToolContext& ctx) {
       !(args.size() == 2 && args[0] == "--ttl" && absl::SimpleAtoi(args[1], &ttl) && ttl > 0 && ttl <= 7 * 86400)) {
     return Usage(ctx, "token takes --ttl SECONDS (1 to 604800) or --revoke ID");
   }
-  auto r = ctx.backend->Call({"join-token", std::to_string(ttl)});
+  auto r = ctx.backend->Call(service::request::JoinToken(ttl));
   if (!r.ok()) {
     *ctx.err << "crm cluster token: " << r.status().message() << "\n";
     return r.status().code() == absl::StatusCode::kPermissionDenied ? 4 : 1;
   }
-  PrintJoinHint(ctx, *r);
+  PrintJoinHint(ctx, r->join_token());
   return 0;
 }
 

@@ -228,8 +228,8 @@ FenceCliContext DefaultFenceCliContext(const std::string& program, std::ostream&
     return std::string(v);
   };
   ctx.connect = ConnectFencer;
-  ctx.crmd = [](const std::vector<std::string>& fields) {
-    return service::Call(service::ControlSocketPath(), fields);
+  ctx.crmd = [](const control::ControlRequest& request) {
+    return service::Call(service::ControlSocketPath(), request);
   };
   ctx.format_time = [](int64_t ms) { return FormatFenceTime(ms, LocalUtcOffset(ms)); };
   ctx.program = program;
@@ -440,18 +440,19 @@ std::vector<fencing::HistoryEntry> SortHistory(std::vector<fencing::HistoryEntry
 // node leave meanwhile waits for it instead of fencing that life again.
 int FenceAndTellCluster(const std::string& node, const std::string& action, int64_t timeout_ms,
                         const std::string& socket, FenceCliContext& ctx) {
-  std::string incarnation;
+  uint64_t incarnation = 0;  // 0: the cluster knows no life of the node to end
   if (ctx.crmd && action != "on") {
-    auto r = ctx.crmd({"fence-begin", node, std::to_string(timeout_ms)});
-    if (r.ok()) incarnation = std::string(absl::StripAsciiWhitespace(*r));
+    auto r = ctx.crmd(service::request::FenceBegin(node, timeout_ms));
+    if (r.ok()) incarnation = r->incarnation();
   }
   int rc = DoFence(node, action, timeout_ms, socket, ctx);
-  if (incarnation.empty() || incarnation == "0") return rc;
+  if (incarnation == 0) return rc;
   if (rc != kFenceExitOk) {
-    (void)ctx.crmd({"fence-failed", node, incarnation});  // the cluster stops waiting for it
+    // The cluster stops waiting for it.
+    (void)ctx.crmd(service::request::FenceEnd(node, incarnation, /*fenced=*/false));
     return rc;
   }
-  if (auto r = ctx.crmd({"node-fenced", node, incarnation}); !r.ok()) {
+  if (auto r = ctx.crmd(service::request::FenceEnd(node, incarnation, /*fenced=*/true)); !r.ok()) {
     *ctx.err << ctx.program << ": warning: the cluster was not told that " << node << " was fenced ("
              << r.status().message() << "); it may fence it again when it notices\n";
   }
@@ -469,7 +470,7 @@ int RunNodeClearstate(const std::vector<std::string>& args, FenceCliContext& ctx
   if (!ParsedOrUsage(p, kClearstateUsage, ctx)) return kFenceExitUsage;
   // The cluster first: it refuses for a node that is a member (up), and
   // otherwise treats the node as fenced, so its resources can be recovered.
-  auto r = service::Call(service::ControlSocketPath(), {"confirm-down", p->node});
+  auto r = service::Call(service::ControlSocketPath(), service::request::ConfirmDown(p->node));
   if (!r.ok() && r.status().code() != absl::StatusCode::kUnavailable) {
     *ctx.err << ctx.program << ": " << r.status().message() << "\n";
     return 1;

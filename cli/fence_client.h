@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "control.pb.h"
 #include "proto/fencing.pb.h"
 
 namespace baton::cli {
@@ -45,7 +46,7 @@ struct FenceCliContext {
   // A request to the local baton-crmd (service/control.h); unset: none is
   // made (crm node fence then does not tell the cluster which life of the
   // node it ended, and the DC may fence it again when it notices the loss).
-  std::function<absl::StatusOr<std::string>(const std::vector<std::string>&)> crmd;
+  std::function<absl::StatusOr<control::ControlReply>(const control::ControlRequest&)> crmd;
   std::string program = "crm";  // prefix of error lines
   std::string client;           // who asks, e.g. "crm.1234"
   std::ostream* out = nullptr;

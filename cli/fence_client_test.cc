@@ -274,17 +274,23 @@ TEST_F(FenceCliTest, ASuccessfulFenceTellsTheClusterWhichLifeEnded) {
   r.set_state("success");
   *r.mutable_entry() = Entry("reboot", "n2", "success", kT0);
   fake_.fence_reply = r;
-  std::vector<std::vector<std::string>> asked;
+  std::vector<control::ControlRequest> asked;
   auto ctx = Context();
-  ctx.crmd = [&](const std::vector<std::string>& fields) -> absl::StatusOr<std::string> {
-    asked.push_back(fields);
-    if (fields[0] == "fence-begin") return std::string("1700000000123\n");
-    return std::string("ok\n");
+  ctx.crmd = [&](const control::ControlRequest& req) -> absl::StatusOr<control::ControlReply> {
+    asked.push_back(req);
+    control::ControlReply reply;
+    if (req.has_fence_begin()) reply.set_incarnation(1700000000123);
+    return reply;
   };
   EXPECT_EQ(RunNodeFence({"n2"}, ctx), 0) << err_.str();
   ASSERT_EQ(asked.size(), 2u);
-  EXPECT_EQ(asked[0], (std::vector<std::string>{"fence-begin", "n2", "0"}));
-  EXPECT_EQ(asked[1], (std::vector<std::string>{"node-fenced", "n2", "1700000000123"}));
+  ASSERT_TRUE(asked[0].has_fence_begin());
+  EXPECT_EQ(asked[0].fence_begin().node(), "n2");
+  EXPECT_EQ(asked[0].fence_begin().timeout_ms(), 0);
+  ASSERT_TRUE(asked[1].has_fence_end());
+  EXPECT_EQ(asked[1].fence_end().node(), "n2");
+  EXPECT_EQ(asked[1].fence_end().incarnation(), 1700000000123u);
+  EXPECT_TRUE(asked[1].fence_end().fenced());
 }
 
 TEST_F(FenceCliTest, AFailedFenceTellsTheClusterItFailed) {
@@ -292,16 +298,20 @@ TEST_F(FenceCliTest, AFailedFenceTellsTheClusterItFailed) {
   r.set_state("failed");
   r.set_exit_reason("no device can fence n2");
   fake_.fence_reply = r;
-  std::vector<std::vector<std::string>> asked;
+  std::vector<control::ControlRequest> asked;
   auto ctx = Context();
-  ctx.crmd = [&](const std::vector<std::string>& fields) -> absl::StatusOr<std::string> {
-    asked.push_back(fields);
-    return std::string("1700000000123\n");
+  ctx.crmd = [&](const control::ControlRequest& req) -> absl::StatusOr<control::ControlReply> {
+    asked.push_back(req);
+    control::ControlReply reply;
+    reply.set_incarnation(1700000000123);
+    return reply;
   };
   EXPECT_EQ(RunNodeFence({"n2"}, ctx), 1);
   ASSERT_EQ(asked.size(), 2u);
-  EXPECT_EQ(asked[0][0], "fence-begin");
-  EXPECT_EQ(asked[1], (std::vector<std::string>{"fence-failed", "n2", "1700000000123"}));
+  EXPECT_TRUE(asked[0].has_fence_begin());
+  ASSERT_TRUE(asked[1].has_fence_end());
+  EXPECT_EQ(asked[1].fence_end().incarnation(), 1700000000123u);
+  EXPECT_FALSE(asked[1].fence_end().fenced());
 }
 
 TEST_F(FenceCliTest, FailureExitsOneOnStderr) {

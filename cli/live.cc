@@ -7,6 +7,7 @@
 #include "crmd/cib/cib.h"
 #include "crmd/cib/cib_xml.h"
 #include "crmd/common/files.h"
+#include "crmd/service/control.h"
 
 namespace baton::cli {
 namespace {
@@ -23,14 +24,14 @@ std::optional<std::string> Env(ToolContext& ctx, const std::string& name) {
 // The configuration to edit: $CIB_file, or the DC's replicated one.
 absl::StatusOr<cib::Cib> LoadConfig(ToolContext& ctx) {
   if (auto file = Env(ctx, "CIB_file")) return cib::ReadCibFile(*file);
-  auto xml = ctx.backend->Call({"cib-config"});
+  auto xml = service::ReplyText(ctx.backend->Call(service::request::Cib(/*configuration_only=*/true)));
   if (!xml.ok()) return xml.status();
   return cib::ParseCibXml(*xml);
 }
 
 absl::StatusOr<cib::Cib> LoadLive(ToolContext& ctx) {
   if (auto file = Env(ctx, "CIB_file")) return cib::ReadCibFile(*file);
-  auto xml = ctx.backend->Call({"cib"});
+  auto xml = service::ReplyText(ctx.backend->Call(service::request::Cib(/*configuration_only=*/false)));
   if (!xml.ok()) return xml.status();
   return cib::ParseCibXml(*xml);
 }
@@ -49,8 +50,8 @@ absl::Status Commit(ToolContext& ctx, const std::function<absl::Status(cib::Cib*
       ++next.version.epoch;
       return common::WriteFileDurably(*file, cib::WriteCibXml(next), 0644);
     }
-    auto r = ctx.backend->Call({"cib-replace", std::to_string(base.admin_epoch), std::to_string(base.epoch),
-                                std::to_string(base.num_updates), cib::WriteCibXml(next)});
+    auto r = ctx.backend->Call(
+        service::request::CibReplace(base.admin_epoch, base.epoch, base.num_updates, cib::WriteCibXml(next)));
     if (r.ok()) return absl::OkStatus();
     bool raced = r.status().code() == absl::StatusCode::kFailedPrecondition &&
                  std::string(r.status().message()).find("changed since it was read") != std::string::npos;
@@ -221,7 +222,7 @@ int RunResource(const std::vector<std::string>& args, ToolContext& ctx) {
       all(c->configuration.resources);
     }
     for (const auto& t : targets) {
-      auto r = ctx.backend->Call({"cleanup", t, node});
+      auto r = ctx.backend->Call(service::request::Cleanup(t, node));
       if (!r.ok()) return Fail(ctx, "crm resource cleanup", r.status());
       *ctx.out << "Cleaned up " << t << (node.empty() ? "" : " on " + node) << "\n";
     }
@@ -245,16 +246,9 @@ int RunNodeState(const std::vector<std::string>& args, ToolContext& ctx) {
   if (args.size() == 2) {
     node = args[1];
   } else {
-    auto info = ctx.backend->Call({"node-info"});
+    auto info = ctx.backend->Call(service::request::NodeInfo());
     if (!info.ok()) return Fail(ctx, "crm node " + args[0], info.status());
-    auto tab = info->find('\t');
-    auto tab2 = info->find('\t', tab + 1);
-    auto nl = info->find('\n');
-    if (tab == std::string::npos || tab2 == std::string::npos || nl == std::string::npos) {
-      *ctx.err << "crm node " << args[0] << ": unexpected answer from baton-crmd\n";
-      return 1;
-    }
-    node = info->substr(tab2 + 1, nl - tab2 - 1);
+    node = info->node_info().self_name();
   }
   // As crmsh: the node's standby attribute in the CIB's nodes section, so
   // every node (also one that is down now) sees it.

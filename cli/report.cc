@@ -28,6 +28,7 @@
 #include "cli/options.h"
 #include "crmd/common/files.h"
 #include "crmd/daemon/report_logs.h"
+#include "crmd/service/control.h"
 
 #ifndef BATON_VERSION
 #define BATON_VERSION "unknown"
@@ -339,13 +340,13 @@ int RunReport(const std::vector<std::string>& args, ToolContext& ctx) {
   ::gethostname(host, sizeof(host) - 1);
   in.host = host;
 
-  auto gathered = ctx.backend->Call({"report-logs", std::to_string(in.args.from_s), std::to_string(in.args.to_s)});
+  auto gathered = ctx.backend->Call(service::request::ReportLogs(in.args.from_s, in.args.to_s));
   if (!gathered.ok()) {
     in.gather_error = std::string(gathered.status().message());
-  } else if (auto b = report::DecodeBundleReply(*gathered)) {
-    in.bundle = *std::move(b);
+  } else if (gathered->has_report()) {
+    in.bundle = std::move(*gathered->mutable_report());
   } else {
-    in.gather_error = "baton-crmd's answer to report-logs could not be read (a different version?)";
+    in.gather_error = "baton-crmd's answer to report_logs carries no report (a different version?)";
   }
   auto capture = [&](const std::string& tool, const std::vector<std::string>& targs) {
     std::ostringstream out;

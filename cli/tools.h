@@ -13,21 +13,23 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "control.pb.h"
 
 namespace baton::cli {
 
-// Where the tools get cluster answers: one control request, one reply.
+// Where the tools get cluster answers: one control request, one reply; a
+// reply that carries an error comes back as that error.
 class ClusterBackend {
  public:
   virtual ~ClusterBackend() = default;
-  virtual absl::StatusOr<std::string> Call(const std::vector<std::string>& request) = 0;
+  virtual absl::StatusOr<control::ControlReply> Call(const control::ControlRequest& request) = 0;
 };
 
 // The control socket of service::ControlSocketPath(path).
 class SocketBackend : public ClusterBackend {
  public:
   explicit SocketBackend(std::string path = "") : path_(std::move(path)) {}
-  absl::StatusOr<std::string> Call(const std::vector<std::string>& request) override;
+  absl::StatusOr<control::ControlReply> Call(const control::ControlRequest& request) override;
 
  private:
   std::string path_;

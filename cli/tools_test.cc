@@ -11,6 +11,8 @@
 #include <sstream>
 
 #include "crmd/attrd/attrd.h"
+#include "crmd/cib/cib_xml.h"
+#include "crmd/service/control.h"
 #include "crmd/service/local_requests.h"
 
 namespace baton::cli {
@@ -25,9 +27,40 @@ class LocalBackend : public ClusterBackend {
     view_.quorate = true;
     view_.dc = 1;
   }
-  absl::StatusOr<std::string> Call(const std::vector<std::string>& request) override {
+  absl::StatusOr<control::ControlReply> Call(const control::ControlRequest& request) override {
     if (!up_) return absl::UnavailableError("cannot reach baton-crmd at /test/crmd.sock: Connection refused");
-    return requests_.Handle(request, view_);
+    if (request.has_node_info()) return service::LocalRequests::NodeInfo(view_);
+    if (request.has_cib() && !request.cib().configuration_only()) return service::TextReply(LiveCibXml());
+    auto r = requests_.Attribute(request, view_);
+    if (!r.ok()) return r.status();
+    return service::ReplyStatus(*std::move(r));
+  }
+  // The live CIB as a daemon with this view would serve it: the nodes, and
+  // a node_state with transient attributes for each member.
+  std::string LiveCibXml() const {
+    cib::Cib c;
+    c.attrs["have-quorum"] = view_.quorate ? "1" : "0";
+    if (view_.dc) c.attrs["dc-uuid"] = std::to_string(*view_.dc);
+    for (const auto& n : view_.nodes) {
+      cib::Node node;
+      node.id = std::to_string(n.id);
+      node.uname = n.name;
+      c.configuration.nodes.push_back(node);
+      cib::NodeState st;
+      st.id = node.id;
+      bool member = view_.members.count(n.id) > 0;
+      st.attrs = {{"uname", n.name}, {"in_ccm", member ? "true" : "false"}, {"crmd", member ? "online" : "offline"},
+                  {"join", member ? "member" : "down"}, {"expected", member ? "member" : "down"}};
+      auto t = attrs_.transient().find(n.name);
+      if (t != attrs_.transient().end()) {
+        cib::NvSet set;
+        set.id = "status-" + node.id;
+        for (const auto& [name, value] : t->second) set.pairs.push_back({"status-" + node.id + "-" + name, name, value});
+        st.transient.push_back(set);
+      }
+      c.status.push_back(st);
+    }
+    return cib::WriteCibXml(c);
   }
   attrd::AttributeStore attrs_;
   service::LocalRequests requests_;

@@ -60,7 +60,7 @@ int AttrdUpdater(const std::vector<std::string>& args, ToolContext& ctx) {
   };
   if (command == kRefresh) {
     // Everything is already in the CIB view the daemon serves: nothing to resend.
-    auto r = ctx.backend->Call({"node-info"});
+    auto r = ctx.backend->Call(service::request::NodeInfo());
     return r.ok() ? kExitOk : fail(r.status());
   }
   std::string name = Value(p, "name").value_or("");
@@ -82,27 +82,25 @@ int AttrdUpdater(const std::vector<std::string>& args, ToolContext& ctx) {
   }
   if (command == kDelayOnly) {
     // Dampening is not modelled: updates apply at once. Check the daemon is there.
-    auto r = ctx.backend->Call({"node-info"});
+    auto r = ctx.backend->Call(service::request::NodeInfo());
     return r.ok() ? kExitOk : fail(r.status());
   }
   if (command == kUpdate) {
-    auto r = ctx.backend->Call({"attr-set", node, name, value, "reboot"});
+    auto r = ctx.backend->Call(service::request::AttrSet(node, name, value, attrd::Lifetime::kReboot));
     return r.ok() ? kExitOk : fail(r.status());
   }
   if (command == kDelete) {
-    auto r = ctx.backend->Call({"attr-del", node, name, "reboot"});
+    auto r = ctx.backend->Call(service::request::AttrDelete(node, name, attrd::Lifetime::kReboot));
     return r.ok() ? kExitOk : fail(r.status());
   }
-  auto r = ctx.backend->Call({"attr-query", name, "reboot"});
+  auto r = ctx.backend->Call(service::request::AttrQuery(name, attrd::Lifetime::kReboot));
   if (!r.ok()) return fail(r.status());
   bool any = false;
   std::vector<std::string> lines;
-  for (absl::string_view line : absl::StrSplit(*r, '\n', absl::SkipEmpty())) {
-    std::vector<std::string> f = absl::StrSplit(line, absl::MaxSplits('\t', 2));
-    if (f.size() != 3) continue;
-    if (f[1] == "set") any = true;
-    if (!node.empty() && f[0] != node) continue;
-    lines.push_back(absl::StrCat("name=\"", name, "\" host=\"", f[0], "\" value=\"", f[2], "\""));
+  for (const auto& v : r->attr_values().values()) {
+    if (v.set()) any = true;
+    if (!node.empty() && v.node() != node) continue;
+    lines.push_back(absl::StrCat("name=\"", name, "\" host=\"", v.node(), "\" value=\"", v.value(), "\""));
   }
   if (!any) {
     err << "Could not query value of " << name << ": attribute does not exist\n";

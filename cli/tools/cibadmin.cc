@@ -58,8 +58,7 @@ int CibadminReplace(const ParsedArgs& p, ToolContext& ctx) {
   auto current = LoadCib(ctx);
   if (!current.ok()) return CibFailure("cibadmin", current.status(), err);
   const cib::Version& v = current->version;
-  auto r = ctx.backend->Call({"cib-replace", std::to_string(v.admin_epoch), std::to_string(v.epoch),
-                              std::to_string(v.num_updates), xml});
+  auto r = ctx.backend->Call(service::request::CibReplace(v.admin_epoch, v.epoch, v.num_updates, xml));
   if (!r.ok()) {
     err << "cibadmin: Call cib_replace failed: " << r.status().message() << "\n";
     return r.status().code() == absl::StatusCode::kUnavailable ? kExitDisconnect : kExitError;

@@ -80,22 +80,14 @@ std::optional<std::string> Value(const ParsedArgs& p, const std::string& name) {
 }
 
 absl::StatusOr<NodeInfo> GetNodeInfo(ToolContext& ctx) {
-  auto reply = ctx.backend->Call({"node-info"});
+  auto reply = ctx.backend->Call(service::request::NodeInfo());
   if (!reply.ok()) return reply.status();
+  const control::NodeInfo& got = reply->node_info();
   NodeInfo info;
-  for (absl::string_view line : absl::StrSplit(*reply, '\n', absl::SkipEmpty())) {
-    std::vector<std::string> f = absl::StrSplit(line, '\t');
-    if (f[0] == "self" && f.size() == 3) {
-      info.self_id = f[1];
-      info.self_name = f[2];
-    } else if (f[0] == "quorate" && f.size() == 2) {
-      info.quorate = f[1] == "1";
-    } else if (f[0] == "node" && f.size() == 4) {
-      info.nodes.push_back({f[1], f[2], f[3] == "member"});
-    } else {
-      return absl::InternalError(absl::StrCat("unexpected node-info line '", line, "'"));
-    }
-  }
+  info.self_id = std::to_string(got.self());
+  info.self_name = got.self_name();
+  info.quorate = got.quorate();
+  for (const auto& n : got.nodes()) info.nodes.push_back({std::to_string(n.id()), n.name(), n.member()});
   return info;
 }
 
@@ -112,7 +104,7 @@ absl::StatusOr<std::string> DefaultNode(ToolContext& ctx) {
 // The CIB: $CIB_file if set (as Pacemaker's tools), else the daemon's.
 absl::StatusOr<cib::Cib> LoadCib(ToolContext& ctx) {
   if (auto file = Env(ctx, "CIB_file")) return cib::ReadCibFile(*file);
-  auto xml = ctx.backend->Call({"cib"});
+  auto xml = service::ReplyText(ctx.backend->Call(service::request::Cib(/*configuration_only=*/false)));
   if (!xml.ok()) return xml.status();
   return cib::ParseCibXml(*xml);
 }

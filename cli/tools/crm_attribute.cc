@@ -250,9 +250,9 @@ int CrmAttribute(const std::string& tool, const std::vector<std::string>& args, 
     return fail(absl::UnimplementedError(absl::StrCat(
         "--type ", type, " needs the replicated CIB, which baton does not have yet (CIB_file=FILE works)")));
   }
-  std::string lifetime = type == "status" ? "reboot" : "forever";
+  attrd::Lifetime lifetime = type == "status" ? attrd::Lifetime::kReboot : attrd::Lifetime::kForever;
   if (command == kQuery) {
-    auto v = ctx.backend->Call({"attr-get", node, name, lifetime});
+    auto v = service::ReplyText(ctx.backend->Call(service::request::AttrGet(node, name, lifetime)));
     if (!v.ok()) {
       if (v.status().code() == absl::StatusCode::kNotFound &&
           std::string(v.status().message()).rfind("Could not map", 0) != 0) {
@@ -260,18 +260,16 @@ int CrmAttribute(const std::string& tool, const std::vector<std::string>& args, 
       }
       return fail(v.status());
     }
-    std::string value = *v;
-    if (!value.empty() && value.back() == '\n') value.pop_back();
-    print_value(value);
+    print_value(*v);
     return kExitOk;
   }
   if (command == kUpdate) {
-    auto r = ctx.backend->Call({"attr-set", node, name, new_value, lifetime});
+    auto r = ctx.backend->Call(service::request::AttrSet(node, name, new_value, lifetime));
     return r.ok() ? kExitOk : fail(r.status());
   }
-  auto r = ctx.backend->Call({"attr-del", node, name, lifetime});
+  auto r = ctx.backend->Call(service::request::AttrDelete(node, name, lifetime));
   if (!r.ok()) return fail(r.status());
-  if (*r == "deleted\n" && type == "nodes") {
+  if (r->existed() && type == "nodes") {
     auto info = GetNodeInfo(ctx);
     std::string id = node;
     if (info.ok()) {

@@ -16,6 +16,7 @@
 #include "cli/tools.h"
 #include "crmd/cib/cib.h"
 #include "crmd/scheduler/working_set.h"
+#include "crmd/service/control.h"
 
 namespace baton::cli::tools {
 

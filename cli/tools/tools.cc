@@ -9,7 +9,7 @@
 
 namespace baton::cli {
 
-absl::StatusOr<std::string> SocketBackend::Call(const std::vector<std::string>& request) {
+absl::StatusOr<control::ControlReply> SocketBackend::Call(const control::ControlRequest& request) {
   return service::Call(service::ControlSocketPath(path_), request);
 }
 

@@ -153,9 +153,9 @@ class Daemon {
   void Receive(size_t link);
   void AcceptControl();
   bool ClientMayUseCluster(int fd);
-  void ReplyAndClose(int fd, const std::string& text);
+  void ReplyAndClose(int fd, const control::ControlReply& reply);
   // Requests served by the shell's own services: join tokens, crm report.
-  bool HandleHere(int fd, const std::vector<std::string>& req);
+  bool HandleHere(int fd, const control::ControlRequest& req);
   void Flush();
   void FollowNodelist();
   void StartFence(const node::FenceOut& f);
@@ -358,8 +358,14 @@ void Daemon::Receive(size_t link) {
   }
 }
 
-void Daemon::ReplyAndClose(int fd, const std::string& text) {
-  (void)::send(fd, text.data(), text.size(), MSG_NOSIGNAL);
+void Daemon::ReplyAndClose(int fd, const control::ControlReply& reply) {
+  std::string frame = service::EncodeFrame(reply);
+  // A reader that stops reading is cut off by the send timeout, not waited for.
+  for (size_t sent = 0; sent < frame.size();) {
+    ssize_t n = ::send(fd, frame.data() + sent, frame.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) break;
+    sent += static_cast<size_t>(n);
+  }
   ::close(fd);
 }
 
@@ -377,22 +383,25 @@ bool Daemon::ClientMayUseCluster(int fd) {
   return false;
 }
 
-bool Daemon::HandleHere(int fd, const std::vector<std::string>& req) {
-  const std::string cmd = req.empty() ? "" : req[0];
-  if (cmd == "report-logs") {
+// The requests the daemon answers itself: they need its files, threads or
+// listener, not the Node.
+bool Daemon::HandleHere(int fd, const control::ControlRequest& req) {
+  using R = control::ControlRequest;
+  if (req.request_case() == R::kReportLogs) {
     std::set<std::string> configured;
     for (const auto& n : node_->config().nodes) configured.insert(n.name);
-    reports_->OnControl(fd, req, node_->MemberNames(), configured, NowMs());
+    reports_->OnControl(fd, req.report_logs(), node_->MemberNames(), configured, NowMs());
     return true;  // answered once every member did, or at the deadline
   }
-  absl::StatusOr<std::string> r;
-  if (cmd == "join-token") {
+  control::ControlReply reply;
+  if (req.request_case() == R::kJoinToken) {
     // crm cluster init/token: a token new nodes join with (default 1 h).
-    int64_t ttl = join::kDefaultTokenTtlS;
-    if (req.size() > 2 || (req.size() == 2 && (!absl::SimpleAtoi(req[1], &ttl) || ttl <= 0 || ttl > 7 * 86400))) {
-      r = absl::InvalidArgumentError("usage: join-token [TTL_SECONDS] (1 to 604800)");
+    int64_t ttl = req.join_token().ttl_s() == 0 ? join::kDefaultTokenTtlS : req.join_token().ttl_s();
+    if (ttl <= 0 || ttl > 7 * 86400) {
+      reply = service::ErrorReply(
+          absl::InvalidArgumentError(absl::StrCat("join token lifetime ", ttl, " s is not within 1..604800 s")));
     } else if (auto t = join_->IssueToken(ttl); !t.ok()) {
-      r = t.status();
+      reply = service::ErrorReply(t.status());
     } else {
       const auto& cfg = node_->config();
       const auto* me = &cfg.nodes.front();
@@ -400,20 +409,18 @@ bool Daemon::HandleHere(int fd, const std::vector<std::string>& req) {
         if (n.nodeid == setup_.self) me = &n;
       }
       Log("join: issued token %s, valid for %lld s\n", t->id.c_str(), static_cast<long long>(ttl));
-      r = absl::StrCat(t->Text(), "\t", me->ring_addrs[0], "\t", cfg.port + kJoinPortOffset, "\t", t->expires_s, "\n");
+      auto* jt = reply.mutable_join_token();
+      jt->set_token(t->Text());
+      jt->set_address(me->ring_addrs[0]);
+      jt->set_port(static_cast<uint32_t>(cfg.port + kJoinPortOffset));
+      jt->set_expires_s(t->expires_s);
     }
-  } else if (cmd == "join-token-revoke") {
-    if (req.size() != 2) {
-      r = absl::InvalidArgumentError("usage: join-token-revoke ID");
-    } else if (auto st = join_->RevokeToken(req[1]); !st.ok()) {
-      r = st;
-    } else {
-      r = std::string("ok\n");
-    }
+  } else if (req.request_case() == R::kJoinTokenRevoke) {
+    if (auto st = join_->RevokeToken(req.join_token_revoke().id()); !st.ok()) reply = service::ErrorReply(st);
   } else {
     return false;
   }
-  ReplyAndClose(fd, r.ok() ? *r : service::ErrorReply(r.status()));
+  ReplyAndClose(fd, reply);
   return true;
 }
 
@@ -427,34 +434,36 @@ void Daemon::AcceptControl() {
     struct timeval rtv = {0, 100000}, stv = {0, 200000};
     ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &rtv, sizeof(rtv));
     ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &stv, sizeof(stv));
-    // One line, at most kMaxControlRequest bytes; a client that sends less
-    // within the timeout gets an error, never stalls the loop for long.
-    std::string req;
-    char buf[65536];
-    size_t nl = std::string::npos;
-    while (nl == std::string::npos && req.size() <= service::kMaxControlRequest) {
-      ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
+    // One frame; a client that sends less within the timeout, or more than
+    // the limit, gets an error and never stalls the loop for long.
+    std::string buf;
+    char chunk[65536];
+    absl::StatusOr<std::optional<std::string_view>> payload = std::optional<std::string_view>();
+    while (payload.ok() && !payload->has_value()) {
+      ssize_t n = ::recv(fd, chunk, sizeof(chunk), 0);
       if (n <= 0) break;
-      size_t from = req.size();
-      req.append(buf, static_cast<size_t>(n));
-      nl = req.find('\n', from);
+      buf.append(chunk, static_cast<size_t>(n));
+      payload = service::FramePayload(buf);
     }
-    if (nl == std::string::npos) {
+    if (!payload.ok()) {
+      ReplyAndClose(fd, service::ErrorReply(payload.status()));
+      continue;
+    }
+    control::ControlRequest req;
+    if (!payload->has_value()) {
       ReplyAndClose(fd, service::ErrorReply(absl::InvalidArgumentError(
-                            "request is not one line of at most 16 MiB, sent without pause")));
+                            "control request: the connection sent less than one whole frame, or paused")));
       continue;
     }
-    req.resize(nl);
-    if (!req.empty() && req.back() == '\r') req.pop_back();
-    auto fields = service::DecodeRequest(req);
-    if (!fields.ok()) {
-      ReplyAndClose(fd, service::ErrorReply(fields.status()));
+    if (!req.ParseFromArray((*payload)->data(), static_cast<int>((*payload)->size()))) {
+      ReplyAndClose(fd, service::ErrorReply(absl::InvalidArgumentError(
+                            "control request: the frame is not a ControlRequest message")));
       continue;
     }
-    if (HandleHere(fd, *fields)) continue;
+    if (HandleHere(fd, req)) continue;
     uint64_t client = next_client_++;
     clients_[client] = fd;
-    node_->OnControl(client, *fields, NowMs());
+    node_->OnControl(client, req, NowMs());
   }
 }
 
@@ -504,7 +513,7 @@ void Daemon::Flush() {
   for (const auto& r : out.replies) {
     auto it = clients_.find(r.client);
     if (it == clients_.end()) continue;
-    ReplyAndClose(it->second, r.text);
+    ReplyAndClose(it->second, r.reply);
     clients_.erase(it);
   }
   for (auto& a : out.join_answers) join_->Answer(a.id, std::move(a.body));

@@ -189,8 +189,8 @@ void ReportService::Collect(const std::string& to, uint64_t id, const LogWindow&
   });
 }
 
-void ReportService::Reply(int fd, std::string reply) {
-  Spawn([fd, reply = std::move(reply)] {
+void ReportService::Reply(int fd, const control::ControlReply& message) {
+  Spawn([fd, reply = service::EncodeFrame(message)] {
     // Off the loop: a slow reader holds this thread, not the heartbeats.
     struct timeval tv = {30, 0};
     ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
@@ -204,12 +204,12 @@ void ReportService::Reply(int fd, std::string reply) {
   });
 }
 
-void ReportService::OnControl(int fd, const std::vector<std::string>& req, const std::set<std::string>& members,
+void ReportService::OnControl(int fd, const control::ReportLogsRequest& req, const std::set<std::string>& members,
                               const std::set<std::string>& configured, uint64_t now_ms) {
-  LogWindow w;
-  if (req.size() != 3 || !absl::SimpleAtoi(req[1], &w.from_s) || !absl::SimpleAtoi(req[2], &w.to_s) ||
-      w.from_s > w.to_s) {
-    Reply(fd, service::ErrorReply(absl::InvalidArgumentError("usage: report-logs FROM_S TO_S (Unix seconds, FROM_S <= TO_S)")));
+  LogWindow w{req.from_s(), req.to_s()};
+  if (w.from_s > w.to_s) {
+    Reply(fd, service::ErrorReply(absl::InvalidArgumentError(
+                  absl::StrCat("report_logs: from_s ", w.from_s, " is after to_s ", w.to_s))));
     return;
   }
   if (next_id_ == 0) next_id_ = static_cast<uint64_t>(std::time(nullptr)) << 16;  // unique across restarts
@@ -260,7 +260,9 @@ void ReportService::Tick(uint64_t now_ms) {
     auto it = clients_.find(id);
     if (it == clients_.end()) continue;
     for (const auto& node : it->second.down) bundle.add_down(node);
-    Reply(it->second.fd, EncodeBundleReply(bundle));
+    control::ControlReply reply;
+    *reply.mutable_report() = std::move(bundle);
+    Reply(it->second.fd, reply);
     clients_.erase(it);
   }
   std::erase_if(workers_, [](Worker& w) {

@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "control.pb.h"
 #include "crmd.pb.h"
 #include "crmd/daemon/report_logs.h"
 
@@ -44,11 +45,11 @@ class ReportService {
   ReportService(CollectOptions options, SendFn send) : options_(std::move(options)), send_(std::move(send)) {}
   ~ReportService();
 
-  // Control request "report-logs FROM_S TO_S" on the accepted client `fd`
+  // The control request report_logs on the accepted client `fd`
   // (owned from now on): asks every member of `members` (this node
   // included) and replies once all answered or kGatherTimeoutMs passed; the
   // `configured` nodes that are not members are listed as down.
-  void OnControl(int fd, const std::vector<std::string>& req, const std::set<std::string>& members,
+  void OnControl(int fd, const control::ReportLogsRequest& req, const std::set<std::string>& members,
                  const std::set<std::string>& configured, uint64_t now_ms);
   // A ReportRequest or NodeReport from a member.
   void OnPeer(const std::string& from, const crmd::PeerMessage& msg, uint64_t now_ms);
@@ -65,7 +66,7 @@ class ReportService {
     std::shared_ptr<std::atomic<bool>> done;
   };
   void Collect(const std::string& to, uint64_t id, const LogWindow& window);
-  void Reply(int fd, std::string reply);
+  void Reply(int fd, const control::ControlReply& reply);
   template <typename Fn>
   void Spawn(Fn fn);
 

@@ -13,7 +13,6 @@
 namespace baton::report {
 namespace {
 
-constexpr std::string_view kReplyHeader = "report-bundle 1\n";
 
 // Digits at s[at, at+n) as a number, or -1.
 int Digits(std::string_view s, size_t at, size_t n) {
@@ -179,18 +178,6 @@ std::map<uint64_t, crmd::ReportBundle> ReportGather::TakeDone(uint64_t now_ms) {
     it = pending_.erase(it);
   }
   return done;
-}
-
-std::string EncodeBundleReply(const crmd::ReportBundle& bundle) {
-  return std::string(kReplyHeader) + bundle.SerializeAsString();
-}
-
-std::optional<crmd::ReportBundle> DecodeBundleReply(std::string_view reply) {
-  if (reply.substr(0, kReplyHeader.size()) != kReplyHeader) return std::nullopt;
-  reply.remove_prefix(kReplyHeader.size());
-  crmd::ReportBundle b;
-  if (!b.ParseFromArray(reply.data(), static_cast<int>(reply.size()))) return std::nullopt;
-  return b;
 }
 
 }  // namespace baton::report

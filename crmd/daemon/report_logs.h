@@ -80,9 +80,4 @@ class ReportGather {
   std::map<uint64_t, Pending> pending_;
 };
 
-// The control request's reply, and back. The reply never starts with
-// "error: " (service::ParseReply's failure form).
-std::string EncodeBundleReply(const crmd::ReportBundle& bundle);
-std::optional<crmd::ReportBundle> DecodeBundleReply(std::string_view reply);
-
 }  // namespace baton::report

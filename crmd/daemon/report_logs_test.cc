@@ -153,20 +153,6 @@ TEST(ReportGather, RefusesAnswersForOthersUnknownGathersAndRepeats) {
   EXPECT_FALSE(g.OnReport("n1", Answer(1, "n1")));  // once only
 }
 
-TEST(BundleReply, RoundTripsAndIsNeverAnErrorReply) {
-  crmd::ReportBundle b;
-  b.set_from_s(kT0);
-  *b.add_nodes() = Answer(3, "n1");
-  b.add_missing("n2");
-  std::string reply = EncodeBundleReply(b);
-  EXPECT_TRUE(service::ParseReply(reply).ok());
-  auto back = DecodeBundleReply(reply);
-  ASSERT_TRUE(back.has_value());
-  EXPECT_EQ(back->nodes(0).node(), "n1");
-  EXPECT_EQ(back->missing(0), "n2");
-  EXPECT_FALSE(DecodeBundleReply("ok\n").has_value());
-}
-
 class TempDir {
  public:
   TempDir() {
@@ -244,6 +230,24 @@ std::string RunUntilReply(ReportService& service, int client_fd, uint64_t* now) 
   return reply;
 }
 
+// The client's view of a framed reply: the reply, or the error it carries.
+absl::StatusOr<control::ControlReply> DecodeReply(const std::string& frame) {
+  auto payload = service::FramePayload(frame);
+  if (!payload.ok()) return payload.status();
+  control::ControlReply reply;
+  if (!payload->has_value() || !reply.ParseFromArray((*payload)->data(), static_cast<int>((*payload)->size()))) {
+    return absl::DataLossError("not one whole ControlReply frame");
+  }
+  return service::ReplyStatus(std::move(reply));
+}
+
+control::ReportLogsRequest Window(int64_t from_s, int64_t to_s) {
+  control::ReportLogsRequest r;
+  r.set_from_s(from_s);
+  r.set_to_s(to_s);
+  return r;
+}
+
 TEST(ReportService, AsksEveryMemberAndAnswersTheClientWithAllReplies) {
   TempDir dir;
   CollectOptions o;
@@ -255,7 +259,7 @@ TEST(ReportService, AsksEveryMemberAndAnswersTheClientWithAllReplies) {
   int sv[2];
   ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
   uint64_t now = 1000;
-  service.OnControl(sv[0], {"report-logs", std::to_string(kT0), std::to_string(kT0 + 60)}, {"n1", "n2"},
+  service.OnControl(sv[0], Window(kT0, kT0 + 60), {"n1", "n2"},
                     {"n1", "n2", "n3"}, now);
   ASSERT_EQ(sent.size(), 1u);
   EXPECT_EQ(sent[0].first, "n2");
@@ -267,8 +271,10 @@ TEST(ReportService, AsksEveryMemberAndAnswersTheClientWithAllReplies) {
   service.OnPeer("n2", answer, now);
   std::string reply = RunUntilReply(service, sv[1], &now);
   ::close(sv[1]);
-  auto bundle = DecodeBundleReply(reply);
-  ASSERT_TRUE(bundle.has_value());
+  auto decoded = DecodeReply(reply);
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  ASSERT_TRUE(decoded->has_report());
+  const crmd::ReportBundle* bundle = &decoded->report();
   ASSERT_EQ(bundle->nodes_size(), 2);
   EXPECT_EQ(bundle->nodes(0).node(), "n1");
   EXPECT_EQ(bundle->nodes(1).node(), "n2");
@@ -305,11 +311,11 @@ TEST(ReportService, RefusesABadWindowWithAnErrorReply) {
   int sv[2];
   ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
   uint64_t now = 0;
-  service.OnControl(sv[0], {"report-logs", "20", "10"}, {}, {}, now);
+  service.OnControl(sv[0], Window(20, 10), {}, {}, now);
   std::string reply = RunUntilReply(service, sv[1], &now);
   ::close(sv[1]);
-  auto parsed = service::ParseReply(reply);
-  EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument) << reply;
+  auto parsed = DecodeReply(reply);
+  EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument) << parsed.status();
 }
 
 }  // namespace

@@ -698,7 +698,6 @@ void Node::RefreshConfigured() {
     }
   }
   configured_.version = cur.version;
-  requests_->SetConfigured(&configured_);
   controller_->OnConfig(configured_);
   auto want = WantedDevices(configured_);
   if (!devices_wanted_ || *devices_wanted_ != want) {

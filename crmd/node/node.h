@@ -76,6 +76,7 @@
 #include "crmd/quorum/quorum.h"
 #include "crmd/service/local_requests.h"
 #include "crmd/transition/controller.h"
+#include "control.pb.h"
 #include "crmd.pb.h"
 #include "join.pb.h"
 
@@ -136,7 +137,7 @@ struct Device {
 
 struct ControlReply {
   uint64_t client = 0;
-  std::string text;  // the reply as the control socket sends it (service/control.h)
+  control::ControlReply reply;
 };
 
 struct JoinRequest {
@@ -177,9 +178,9 @@ class Node {
   // A message the peer transport authenticated as coming from `from`.
   void OnPeerMessage(uint32_t from, const std::string& payload, uint64_t now_ms);
   void OnFenceResult(uint64_t id, bool ok, const std::string& detail, uint64_t now_ms);
-  // A control request (service/control.h fields); the reply comes through
+  // A control request (proto/control.proto); the reply comes through
   // Outputs::replies, at once or when its outcome is known.
-  void OnControl(uint64_t client, const std::vector<std::string>& request, uint64_t now_ms);
+  void OnControl(uint64_t client, const control::ControlRequest& request, uint64_t now_ms);
   void OnJoinRequest(const JoinRequest& r, uint64_t now_ms);
   // SIGTERM: a clean leave (invariant 8). A second call ends at once.
   void BeginShutdown(uint64_t now_ms, int64_t wall_s);
@@ -223,7 +224,7 @@ class Node {
   void SendPeer(const std::string& node, const crmd::PeerMessage& msg);
   void SendPeerId(uint32_t to, const std::string& payload);
   void Broadcast(const crmd::PeerMessage& msg);
-  void Reply(uint64_t client, const absl::StatusOr<std::string>& r);
+  void Reply(uint64_t client, absl::StatusOr<control::ControlReply> r);
 
   // Membership, election and the components that follow them.
   void FollowView(uint64_t now_ms);
@@ -247,9 +248,19 @@ class Node {
   crmd::PeerMessage HistoryMessage() const;
   void NoteFenced(const std::string& node, uint64_t incarnation, bool tell_others);
 
-  // Control requests.
-  absl::StatusOr<std::string> Handle(const std::vector<std::string>& req, uint64_t now_ms);
-  void SubmitChange(uint64_t client, const std::vector<std::string>& req, uint64_t now_ms);
+  // Control requests (node_control.cc): one handler per request kind.
+  using ControlHandler = void (Node::*)(uint64_t client, const control::ControlRequest& req, uint64_t now_ms);
+  static const std::map<control::ControlRequest::RequestCase, ControlHandler>& ControlHandlers();
+  void OnStatusRequest(uint64_t client, const control::ControlRequest& req, uint64_t now_ms);
+  void OnCibRequest(uint64_t client, const control::ControlRequest& req, uint64_t now_ms);
+  void OnClusterConfRequest(uint64_t client, const control::ControlRequest& req, uint64_t now_ms);
+  void OnAttributeRequest(uint64_t client, const control::ControlRequest& req, uint64_t now_ms);
+  void OnConfirmDown(uint64_t client, const control::ControlRequest& req, uint64_t now_ms);
+  void OnFenceBegin(uint64_t client, const control::ControlRequest& req, uint64_t now_ms);
+  void OnFenceEnd(uint64_t client, const control::ControlRequest& req, uint64_t now_ms);
+  void OnCleanupRequest(uint64_t client, const control::ControlRequest& req, uint64_t now_ms);
+  void SubmitChange(uint64_t client, const control::ControlRequest& req, uint64_t now_ms);
+  absl::Status KnownNode(const std::string& name) const;
   void ReplyChanges(uint64_t now_ms);
   std::string StatusText(bool cluster, uint64_t now_ms) const;
   service::ClusterView View() const;
@@ -261,7 +272,7 @@ class Node {
   crmd::PeerMessage ClusterConfMessage(uint64_t request_id) const;
   void OnClusterConf(uint32_t from, const crmd::ClusterConf& m);
   void ExpireConfChanges(uint64_t now_ms);
-  void RemoveNodeRequest(uint64_t client, const std::vector<std::string>& req, uint64_t now_ms);
+  void RemoveNodeRequest(uint64_t client, const control::ControlRequest& req, uint64_t now_ms);
   std::string RefuseNodelistChange(const config::ClusterConfig& next) const;
 
   NodeOptions options_;

@@ -16,14 +16,41 @@ using internal::kChangeWaitMs;
 
 // --- control requests -------------------------------------------------------------
 
-void Node::Reply(uint64_t client, const absl::StatusOr<std::string>& r) {
-  out_.replies.push_back({client, r.ok() ? *r : service::ErrorReply(r.status())});
+void Node::Reply(uint64_t client, absl::StatusOr<control::ControlReply> r) {
+  out_.replies.push_back({client, r.ok() ? *std::move(r) : service::ErrorReply(r.status())});
 }
 
-void Node::OnControl(uint64_t client, const std::vector<std::string>& req, uint64_t now_ms) {
-  if (!req.empty() && req[0] == "cib-replace") return SubmitChange(client, req, now_ms);
-  if (!req.empty() && req[0] == "nodelist-remove") return RemoveNodeRequest(client, req, now_ms);
-  Reply(client, Handle(req, now_ms));
+// The one table of control requests the Node answers (control.proto says
+// what each does). The daemon answers join tokens and crm report itself:
+// they need its files, threads and listener.
+const std::map<control::ControlRequest::RequestCase, Node::ControlHandler>& Node::ControlHandlers() {
+  using R = control::ControlRequest;
+  static const std::map<R::RequestCase, ControlHandler> kHandlers = {
+      {R::kStatus, &Node::OnStatusRequest},
+      {R::kCib, &Node::OnCibRequest},
+      {R::kCibReplace, &Node::SubmitChange},
+      {R::kClusterConf, &Node::OnClusterConfRequest},
+      {R::kNodeInfo, &Node::OnAttributeRequest},
+      {R::kAttrSet, &Node::OnAttributeRequest},
+      {R::kAttrGet, &Node::OnAttributeRequest},
+      {R::kAttrDelete, &Node::OnAttributeRequest},
+      {R::kAttrQuery, &Node::OnAttributeRequest},
+      {R::kCleanup, &Node::OnCleanupRequest},
+      {R::kConfirmDown, &Node::OnConfirmDown},
+      {R::kFenceBegin, &Node::OnFenceBegin},
+      {R::kFenceEnd, &Node::OnFenceEnd},
+      {R::kNodelistRemove, &Node::RemoveNodeRequest},
+  };
+  return kHandlers;
+}
+
+void Node::OnControl(uint64_t client, const control::ControlRequest& req, uint64_t now_ms) {
+  auto it = ControlHandlers().find(req.request_case());
+  if (it == ControlHandlers().end()) {
+    return Reply(client, absl::InvalidArgumentError(absl::StrCat(
+                             "control request ", static_cast<int>(req.request_case()), " is not one this node answers")));
+  }
+  (this->*(it->second))(client, req, now_ms);
 }
 
 service::ClusterView Node::View() const {
@@ -76,17 +103,16 @@ std::string Node::StatusText(bool cluster, uint64_t now_ms) const {
   return out.str();
 }
 
-absl::StatusOr<std::string> Node::Handle(const std::vector<std::string>& req, uint64_t now_ms) {
-  const std::string cmd = req.empty() ? "" : req[0];
-  if (cmd == "status" || cmd == "cluster-status") {
-    if (req.size() != 1) return absl::InvalidArgumentError(absl::StrCat("'", cmd, "' takes no arguments"));
-    return StatusText(cmd == "cluster-status", now_ms);
-  }
-  if (cmd == "cib-config" && req.size() == 1) {
+void Node::OnStatusRequest(uint64_t client, const control::ControlRequest& req, uint64_t now_ms) {
+  Reply(client, service::TextReply(StatusText(req.status().cluster(), now_ms)));
+}
+
+void Node::OnCibRequest(uint64_t client, const control::ControlRequest& req, uint64_t) {
+  cib::Cib c;
+  if (req.cib().configuration_only()) {
     // The replicated configuration alone, to edit and send back, with the
     // nodes of cluster.conf so constraints can name them.
-    cib::Cib c = configured_;
-    c.version = replica_->current().version;
+    c = configured_;
     for (const auto& n : options_.config.nodes) {
       bool present = false;
       for (const auto& existing : c.configuration.nodes) present = present || existing.uname == n.name;
@@ -96,101 +122,104 @@ absl::StatusOr<std::string> Node::Handle(const std::vector<std::string>& req, ui
       node.uname = n.name;
       c.configuration.nodes.push_back(node);
     }
-    return cib::WriteCibXml(c);
-  }
-  if (cmd == "cib" && req.size() == 1) {
+  } else {
     // Configuration + the cluster's status, with this node's attributes view.
-    cib::Cib c = controller_->CurrentCib();
-    c.version = replica_->current().version;
-    return cib::WriteCibXml(c);
+    c = controller_->CurrentCib();
   }
-  if (cmd == "confirm-down") {
-    // crm node clearstate: the operator says NODE is down (its fencer was told too).
-    if (req.size() != 2 || !node_ids_.count(req[1])) {
-      return absl::InvalidArgumentError("usage: confirm-down NODE (a node of the cluster)");
-    }
-    if (controller_->is_member(req[1])) {
-      return absl::FailedPreconditionError(absl::StrCat(req[1], " is a member of the cluster: it is up"));
-    }
-    NoteFenced(req[1], 0, /*tell_others=*/true);
-    return std::string("ok\n");
-  }
-  if (cmd == "node-incarnation") {
-    // crm node fence, before it fences: which life of NODE it will end.
-    if (req.size() != 2 || !node_ids_.count(req[1])) {
-      return absl::InvalidArgumentError("usage: node-incarnation NODE (a node of the cluster)");
-    }
-    auto life = req[1] == self_name_ ? std::optional<uint64_t>(membership_->incarnation())
-                                     : membership_->PeerIncarnation(node_ids_.at(req[1]));
-    return absl::StrCat(life.value_or(0), "\n");
-  }
-  if (cmd == "fence-begin") {
-    // crm node fence, before it fences: which life of NODE it ends; the
-    // members wait for its outcome if they see that life leave meanwhile.
-    int64_t timeout_ms = 0;
-    if (req.size() != 3 || !node_ids_.count(req[1]) || !absl::SimpleAtoi(req[2], &timeout_ms) || timeout_ms < 0 ||
-        timeout_ms > 3600000) {
-      return absl::InvalidArgumentError("usage: fence-begin NODE TIMEOUT_MS (0 to 3600000; 0: stonith-timeout)");
-    }
-    if (timeout_ms == 0) timeout_ms = controller_->cluster_options().stonith_timeout_ms;
-    auto life = req[1] == self_name_ ? std::optional<uint64_t>(membership_->incarnation())
-                                     : membership_->PeerIncarnation(node_ids_.at(req[1]));
-    if (life && !options_.unsafe_ignore_fenced_lives) {
-      operator_fences_[req[1]] = {*life, now_ms + static_cast<uint64_t>(timeout_ms) + 10000};
-      crmd::PeerMessage m;
-      m.mutable_fencing()->set_node(req[1]);
-      m.mutable_fencing()->set_incarnation(*life);
-      m.mutable_fencing()->set_timeout_ms(timeout_ms + 10000);
-      Broadcast(m);
-    }
-    return absl::StrCat(life.value_or(0), "\n");
-  }
-  if (cmd == "fence-failed") {
-    uint64_t incarnation = 0;
-    if (req.size() != 3 || !node_ids_.count(req[1]) || !absl::SimpleAtoi(req[2], &incarnation)) {
-      return absl::InvalidArgumentError("usage: fence-failed NODE INCARNATION (from fence-begin)");
-    }
-    operator_fences_.erase(req[1]);
-    crmd::PeerMessage m;
-    m.mutable_fencing()->set_node(req[1]);
-    m.mutable_fencing()->set_incarnation(incarnation);
-    m.mutable_fencing()->set_done(true);
-    Broadcast(m);
-    return std::string("ok\n");
-  }
-  if (cmd == "node-fenced") {
-    // crm node fence, after it fenced: that life of NODE is over (invariant 6).
-    uint64_t incarnation = 0;
-    if (req.size() != 3 || !node_ids_.count(req[1]) || !absl::SimpleAtoi(req[2], &incarnation) || incarnation == 0) {
-      return absl::InvalidArgumentError("usage: node-fenced NODE INCARNATION (from node-incarnation, not 0)");
-    }
-    Log(absl::StrCat(req[1], " was fenced by an operator"));
-    NoteFenced(req[1], incarnation, /*tell_others=*/true);
-    return std::string("ok\n");
-  }
-  if (cmd == "cleanup") {
-    if (req.size() != 3) return absl::InvalidArgumentError("usage: cleanup RSC NODE|\"\"");
-    if (!req[2].empty() && !node_ids_.count(req[2])) {
-      return absl::NotFoundError(absl::StrCat("no node '", req[2], "' in the cluster"));
-    }
-    crmd::PeerMessage m;
-    m.mutable_cleanup()->set_rsc(req[1]);
-    m.mutable_cleanup()->set_node(req[2]);
-    Broadcast(m);
-    Cleanup(req[1], req[2]);
-    return std::string("ok\n");
-  }
-  if (cmd == "cluster-conf" && req.size() == 1) return config::FormatClusterConfig(options_.config);
-  return requests_->Handle(req, View());
+  c.version = replica_->current().version;
+  Reply(client, service::TextReply(cib::WriteCibXml(c)));
 }
 
-void Node::SubmitChange(uint64_t client, const std::vector<std::string>& req, uint64_t now_ms) {
-  cib::Version base;
-  if (req.size() != 5 || !absl::SimpleAtoi(req[1], &base.admin_epoch) || !absl::SimpleAtoi(req[2], &base.epoch) ||
-      !absl::SimpleAtoi(req[3], &base.num_updates)) {
-    return Reply(client, absl::InvalidArgumentError("usage: cib-replace ADMIN_EPOCH EPOCH NUM_UPDATES XML"));
+void Node::OnClusterConfRequest(uint64_t client, const control::ControlRequest&, uint64_t) {
+  Reply(client, service::TextReply(config::FormatClusterConfig(options_.config)));
+}
+
+void Node::OnAttributeRequest(uint64_t client, const control::ControlRequest& req, uint64_t) {
+  if (req.has_node_info()) return Reply(client, service::LocalRequests::NodeInfo(View()));
+  Reply(client, requests_->Attribute(req, View()));
+}
+
+absl::Status Node::KnownNode(const std::string& name) const {
+  if (node_ids_.count(name)) return absl::OkStatus();
+  return absl::NotFoundError(absl::StrCat("no node '", name, "' in the cluster"));
+}
+
+void Node::OnConfirmDown(uint64_t client, const control::ControlRequest& req, uint64_t) {
+  // crm node clearstate: the operator says NODE is down (its fencer was told too).
+  const std::string& node = req.confirm_down().node();
+  if (auto st = KnownNode(node); !st.ok()) return Reply(client, st);
+  if (controller_->is_member(node)) {
+    return Reply(client, absl::FailedPreconditionError(absl::StrCat(node, " is a member of the cluster: it is up")));
   }
-  auto parsed = cib::ParseCibXml(req[4]);
+  NoteFenced(node, 0, /*tell_others=*/true);
+  Reply(client, control::ControlReply());
+}
+
+void Node::OnFenceBegin(uint64_t client, const control::ControlRequest& req, uint64_t now_ms) {
+  // crm node fence, before it fences: which life of NODE it ends; the
+  // members wait for its outcome if they see that life leave meanwhile.
+  const std::string& node = req.fence_begin().node();
+  int64_t timeout_ms = req.fence_begin().timeout_ms();
+  if (auto st = KnownNode(node); !st.ok()) return Reply(client, st);
+  if (timeout_ms < 0 || timeout_ms > 3600000) {
+    return Reply(client, absl::InvalidArgumentError(absl::StrCat(
+                             "fencing timeout ", timeout_ms, " ms is not between 0 and 3600000 (0: stonith-timeout)")));
+  }
+  if (timeout_ms == 0) timeout_ms = controller_->cluster_options().stonith_timeout_ms;
+  auto life = node == self_name_ ? std::optional<uint64_t>(membership_->incarnation())
+                                 : membership_->PeerIncarnation(node_ids_.at(node));
+  if (life && !options_.unsafe_ignore_fenced_lives) {
+    operator_fences_[node] = {*life, now_ms + static_cast<uint64_t>(timeout_ms) + 10000};
+    crmd::PeerMessage m;
+    m.mutable_fencing()->set_node(node);
+    m.mutable_fencing()->set_incarnation(*life);
+    m.mutable_fencing()->set_timeout_ms(timeout_ms + 10000);
+    Broadcast(m);
+  }
+  control::ControlReply r;
+  r.set_incarnation(life.value_or(0));
+  Reply(client, r);
+}
+
+void Node::OnFenceEnd(uint64_t client, const control::ControlRequest& req, uint64_t) {
+  const auto& f = req.fence_end();
+  if (auto st = KnownNode(f.node()); !st.ok()) return Reply(client, st);
+  if (f.fenced()) {
+    // crm node fence, after it fenced: that life of NODE is over (invariant 6).
+    if (f.incarnation() == 0) {
+      return Reply(client, absl::InvalidArgumentError("a fenced life is the incarnation fence_begin gave, not 0"));
+    }
+    Log(absl::StrCat(f.node(), " was fenced by an operator"));
+    NoteFenced(f.node(), f.incarnation(), /*tell_others=*/true);
+    return Reply(client, control::ControlReply());
+  }
+  // It failed: the members stop waiting for it.
+  operator_fences_.erase(f.node());
+  crmd::PeerMessage m;
+  m.mutable_fencing()->set_node(f.node());
+  m.mutable_fencing()->set_incarnation(f.incarnation());
+  m.mutable_fencing()->set_done(true);
+  Broadcast(m);
+  Reply(client, control::ControlReply());
+}
+
+void Node::OnCleanupRequest(uint64_t client, const control::ControlRequest& req, uint64_t) {
+  const auto& c = req.cleanup();
+  if (!c.node().empty()) {
+    if (auto st = KnownNode(c.node()); !st.ok()) return Reply(client, st);
+  }
+  crmd::PeerMessage m;
+  m.mutable_cleanup()->set_rsc(c.rsc());
+  m.mutable_cleanup()->set_node(c.node());
+  Broadcast(m);
+  Cleanup(c.rsc(), c.node());
+  Reply(client, control::ControlReply());
+}
+
+void Node::SubmitChange(uint64_t client, const control::ControlRequest& req, uint64_t now_ms) {
+  const auto& change = req.cib_replace();
+  cib::Version base{change.base().admin_epoch(), change.base().epoch(), change.base().num_updates()};
+  auto parsed = cib::ParseCibXml(change.xml());
   if (!parsed.ok()) return Reply(client, parsed.status());
   if (auto st = cib::Validate(*parsed); !st.ok()) return Reply(client, st);
   // Only the configuration is replicated; the status section is live.
@@ -208,8 +237,11 @@ void Node::ReplyChanges(uint64_t now_ms) {
     auto it = waiting_.find(r.request_id);
     if (it == waiting_.end()) continue;
     if (r.status.ok()) {
-      Reply(it->second.first,
-            absl::StrCat("ok ", r.version.admin_epoch, ".", r.version.epoch, ".", r.version.num_updates, "\n"));
+      control::ControlReply reply;
+      reply.mutable_version()->set_admin_epoch(r.version.admin_epoch);
+      reply.mutable_version()->set_epoch(r.version.epoch);
+      reply.mutable_version()->set_num_updates(r.version.num_updates);
+      Reply(it->second.first, reply);
     } else {
       Reply(it->second.first, r.status);
     }

@@ -4,6 +4,7 @@
 #include "absl/strings/str_join.h"
 #include "crmd/node/node.h"
 #include "crmd/node/node_internal.h"
+#include "crmd/service/control.h"
 #include "crmd/node/nodelist_change.h"
 
 namespace baton::node {
@@ -208,9 +209,8 @@ void Node::OnJoinRequest(const JoinRequest& r, uint64_t now_ms) {
 
 // crm cluster remove NODE: only a node that is not running (the others
 // would otherwise fence a node that merely vanished from their list).
-void Node::RemoveNodeRequest(uint64_t client, const std::vector<std::string>& req, uint64_t now_ms) {
-  if (req.size() != 2) return Reply(client, absl::InvalidArgumentError("usage: nodelist-remove NODE"));
-  const std::string& name = req[1];
+void Node::RemoveNodeRequest(uint64_t client, const control::ControlRequest& req, uint64_t now_ms) {
+  const std::string& name = req.nodelist_remove().node();
   auto it = node_ids_.find(name);
   if (it != node_ids_.end() && membership_->view().members.count(it->second)) {
     return Reply(client, absl::FailedPreconditionError(
@@ -238,8 +238,8 @@ void Node::RemoveNodeRequest(uint64_t client, const std::vector<std::string>& re
       Reply(client, absl::UnavailableError(absl::StrCat(name, " was removed here but not everywhere: ", error)));
       return;
     }
-    Reply(client, absl::StrCat(name, " removed; ", options_.config.nodes.size(), " nodes, expected votes ",
-                               quorum_->expected_votes(), "\n"));
+    Reply(client, service::TextReply(absl::StrCat(name, " removed; ", options_.config.nodes.size(),
+                                                  " nodes, expected votes ", quorum_->expected_votes(), "\n")));
   });
 }
 

@@ -18,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "crmd/executor/fake_process_runner.h"
+#include "crmd/service/control.h"
 
 namespace baton::node {
 namespace {
@@ -192,12 +193,14 @@ class Cluster {
     return 0;
   }
 
-  // A control request at node i; its reply, if it came at once.
-  std::string Ask(int i, const std::vector<std::string>& req) {
+  // A control request at node i; its reply (as the client sees it), if it
+  // came at once, else Unavailable.
+  absl::StatusOr<control::ControlReply> Ask(int i, const control::ControlRequest& req) {
     uint64_t client = ++client_;
     N(i).OnControl(client, req, now);
     Drain(i);
-    return replies_.count(client) ? replies_[client] : "";
+    if (!replies_.count(client)) return absl::UnavailableError("no reply yet");
+    return service::ReplyStatus(replies_[client]);
   }
   // A peer message the transport authenticated as from `from`.
   void Send(int from, int to, const crmd::PeerMessage& m) {
@@ -267,7 +270,7 @@ class Cluster {
       mail_.push_back({i, static_cast<int>(p.to), h.incarnation, false, {}, std::move(p.payload)});
     }
     for (auto& f : out.fences) h.fences.push_back(std::move(f));
-    for (auto& r : out.replies) replies_[r.client] = r.text;
+    for (auto& r : out.replies) replies_[r.client] = r.reply;
     for (auto& a : out.join_answers) h.join_answers.push_back(std::move(a));
     for (auto& l : out.log) h.log.push_back(absl::StrCat("t=", now, " ", l));
     if (!h.node->finished().empty()) {
@@ -292,7 +295,7 @@ class Cluster {
   std::function<void(NodeOptions&)> tweak_;
   std::vector<std::unique_ptr<Host>> hosts_;  // [0] unused
   std::vector<Mail> mail_;
-  std::map<uint64_t, std::string> replies_;
+  std::map<uint64_t, control::ControlReply> replies_;
   uint64_t client_ = 0;
 };
 
@@ -428,7 +431,7 @@ TEST(NodeOperations, OperationInFlightIsReportedPendingBeforeItsResult) {
 TEST(NodeOperations, StopCancelsTheRecurringMonitor) {
   Cluster c(3);
   c.Settle();
-  EXPECT_EQ(c.Ask(1, {"attr-set", "n3", "standby", "on", "forever"}), "ok\n");
+  EXPECT_TRUE(c.Ask(1, service::request::AttrSet("n3", "standby", "on", attrd::Lifetime::kForever)).ok());
   ASSERT_TRUE(c.RunUntil([&] { return c.Where("vip") != 0 && c.Where("vip") != 3; }, 10000)) << "vip did not move";
   std::vector<std::string> runs = c.H(3).Runs("vip");
   size_t stop = runs.size();
@@ -502,7 +505,7 @@ TEST(NodeAttributes, TransientAttributeReachesEveryMemberAndLeavesWithItsNode) {
     SCOPED_TRACE(unsafe ? "unsafe_drop_attribute_updates" : "safe");
     Cluster c(3, CibText("n3"), {}, [&](NodeOptions& o) { o.unsafe_drop_attribute_updates = unsafe; });
     c.Settle();
-    EXPECT_EQ(c.Ask(1, {"attr-set", "n2", "color", "blue", "reboot"}), "ok\n");
+    EXPECT_TRUE(c.Ask(1, service::request::AttrSet("n2", "color", "blue", attrd::Lifetime::kReboot)).ok());
     c.Run(500);
     auto color = [&](int i) { return c.N(i).attributes().Get("n2", "color", attrd::Lifetime::kReboot); };
     if (unsafe) {  // the check bites: without the updates n3 never hears of it
@@ -550,15 +553,17 @@ TEST(NodeFencing, FencedMemberThatLeavesIsNotFencedAgain) {
   EXPECT_GT(RefencingsAfterAFencedMemberLeft(true), 0) << "the check bites";
 }
 
-// crm node fence n3 on n2: node-incarnation, the fencing, node-fenced —
-// while n3 is still a member. Fence requests for n3 once it has left.
+// crm node fence n3 on n2: fence_begin, the fencing, fence_end — while n3 is
+// still a member. Fence requests for n3 once it has left.
 int FencingsAfterOperatorFence(bool unsafe_ignore_fenced_lives) {
   Cluster c(3, CibText("n3"), {}, [&](NodeOptions& o) { o.unsafe_ignore_fenced_lives = unsafe_ignore_fenced_lives; });
   c.Settle();
-  std::string life = c.Ask(2, {"node-incarnation", "n3"});
-  EXPECT_EQ(life, absl::StrCat(c.H(3).incarnation, "\n"));
+  auto life = c.Ask(2, service::request::FenceBegin("n3", 0));
+  EXPECT_TRUE(life.ok()) << life.status();
+  uint64_t incarnation = life.ok() ? life->incarnation() : 0;
+  EXPECT_EQ(incarnation, c.H(3).incarnation);
   c.PowerOff(3);
-  EXPECT_EQ(c.Ask(2, {"node-fenced", "n3", std::string(absl::StripAsciiWhitespace(life))}), "ok\n");
+  EXPECT_TRUE(c.Ask(2, service::request::FenceEnd("n3", incarnation, /*fenced=*/true)).ok());
   EXPECT_TRUE(c.RunUntil([&] { return c.AllSee(2); }, 5000));
   c.Run(5000);
   return c.Fencings("n3");
@@ -572,12 +577,12 @@ TEST(NodeFencing, OperatorFencingOfAMemberCountsAsItsFencing) {
 TEST(NodeFencing, NodeFencedWithABadIncarnationIsRefused) {
   Cluster c(3);
   c.Settle();
-  for (const std::string life : {"0", "x", ""}) {
-    std::string reply = c.Ask(2, {"node-fenced", "n3", life});
-    EXPECT_THAT(reply, StartsWith("error: invalid: ")) << "incarnation '" << life << "'";
-    EXPECT_THAT(reply, HasSubstr("node-incarnation")) << "says where the incarnation comes from";
-  }
-  EXPECT_THAT(c.Ask(2, {"node-fenced", "n9", "5"}), StartsWith("error: invalid: "));
+  auto reply = c.Ask(2, service::request::FenceEnd("n3", 0, /*fenced=*/true));
+  EXPECT_EQ(reply.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(reply.status().message()), HasSubstr("fence_begin")) << "says where the incarnation comes from";
+  reply = c.Ask(2, service::request::FenceEnd("n9", 5, /*fenced=*/true));
+  EXPECT_EQ(reply.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(std::string(reply.status().message()), HasSubstr("n9"));
   c.PowerOff(3);  // refused reports count for nothing: n3's loss is fenced
   EXPECT_TRUE(c.RunUntil([&] { return c.Fencings("n3") > 0; }, 10000));
 }
@@ -656,9 +661,9 @@ TEST(NodeNodelist, JoinRequestAtANonDcIsRefusedNamingTheDc) {
 TEST(NodeNodelist, RemovingAnOnlineNodeIsRefused) {
   Cluster c(3);
   c.Settle();
-  std::string reply = c.Ask(1, {"nodelist-remove", "n3"});
-  EXPECT_THAT(reply, StartsWith("error: refused: "));
-  EXPECT_THAT(reply, HasSubstr("n3 is online"));
+  auto reply = c.Ask(1, service::request::NodelistRemove("n3"));
+  EXPECT_EQ(reply.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(reply.status().message()), HasSubstr("n3 is online"));
   c.Run(500);
   for (int i = 1; i <= 3; ++i) EXPECT_EQ(c.N(i).config().nodes.size(), 3u) << "on n" << i;
 }
@@ -668,15 +673,33 @@ TEST(NodeNodelist, RemovingAnOnlineNodeIsRefused) {
 TEST(NodeControl, StatusNamesTheDc) {
   Cluster c(3);
   c.Settle();
-  EXPECT_THAT(c.Ask(2, {"status"}), HasSubstr("Current DC: n1 (version 0.1.0) - partition with quorum"));
+  EXPECT_THAT(service::ReplyText(c.Ask(2, service::request::Status(false))).value_or(""),
+              HasSubstr("Current DC: n1 (version 0.1.0) - partition with quorum"));
 }
 
-TEST(NodeControl, UnknownRequestGetsAnErrorReply) {
+TEST(NodeControl, RequestsTheDaemonAnswersOrEmptyOnesGetAnErrorReply) {
   Cluster c(2, CibText("n2"));
-  std::string reply = c.Ask(1, {"frobnicate", "now"});
-  EXPECT_THAT(reply, StartsWith("error: invalid: "));
-  EXPECT_THAT(reply, HasSubstr("frobnicate"));
-  EXPECT_EQ(reply.back(), '\n');
+  for (const auto& req : {control::ControlRequest(), service::request::JoinToken(60)}) {
+    auto reply = c.Ask(1, req);
+    EXPECT_EQ(reply.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(std::string(reply.status().message()), HasSubstr("not one this node answers"));
+  }
+}
+
+TEST(NodeControl, AttributesOfAnUnknownNodeAreNotFound) {
+  Cluster c(2, CibText("n2"));
+  c.Settle(2);
+  auto reply = c.Ask(1, service::request::AttrGet("n9", "color", attrd::Lifetime::kReboot));
+  EXPECT_EQ(reply.status().code(), absl::StatusCode::kNotFound);
+  reply = c.Ask(1, service::request::AttrSet("n2", "color", "blue", attrd::Lifetime::kForever));
+  EXPECT_TRUE(reply.ok()) << reply.status();
+  c.Run(500);
+  reply = c.Ask(2, service::request::AttrGet("n2", "color", attrd::Lifetime::kForever));
+  ASSERT_TRUE(reply.ok()) << reply.status();
+  EXPECT_EQ(reply->text(), "blue");
+  reply = c.Ask(2, service::request::AttrDelete("n2", "color", attrd::Lifetime::kForever));
+  ASSERT_TRUE(reply.ok()) << reply.status();
+  EXPECT_TRUE(reply->existed());
 }
 
 }  // namespace

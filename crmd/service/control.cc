@@ -13,77 +13,61 @@
 
 namespace baton::service {
 
-std::string EncodeRequest(const std::vector<std::string>& fields) {
-  std::string out;
-  for (size_t i = 0; i < fields.size(); ++i) {
-    if (i) out += '\t';
-    for (char c : fields[i]) {
-      switch (c) {
-        case '%': out += "%25"; break;
-        case '\t': out += "%09"; break;
-        case '\n': out += "%0A"; break;
-        case '\r': out += "%0D"; break;
-        default: out += c;
-      }
-    }
-  }
-  out += '\n';
-  return out;
+std::string EncodeFrame(const google::protobuf::MessageLite& m) {
+  std::string body = m.SerializeAsString();
+  uint32_t n = static_cast<uint32_t>(body.size());
+  std::string out(4, '\0');
+  out[0] = static_cast<char>(n >> 24);
+  out[1] = static_cast<char>(n >> 16);
+  out[2] = static_cast<char>(n >> 8);
+  out[3] = static_cast<char>(n);
+  return out + body;
 }
 
-absl::StatusOr<std::vector<std::string>> DecodeRequest(std::string_view line) {
-  std::vector<std::string> fields(1);
-  for (size_t i = 0; i < line.size(); ++i) {
-    char c = line[i];
-    if (c == '\t') {
-      fields.emplace_back();
-    } else if (c == '%') {
-      std::string_view esc = line.substr(i + 1, 2);
-      if (esc == "25") fields.back() += '%';
-      else if (esc == "09") fields.back() += '\t';
-      else if (esc == "0A") fields.back() += '\n';
-      else if (esc == "0D") fields.back() += '\r';
-      else return absl::InvalidArgumentError(absl::StrCat("bad escape at byte ", i, " of the request"));
-      i += 2;
-    } else if (c == '\n' || c == '\r') {
-      return absl::InvalidArgumentError("request holds a raw line break");
-    } else {
-      fields.back() += c;
-    }
+absl::StatusOr<std::optional<std::string_view>> FramePayload(std::string_view buf) {
+  if (buf.size() < 4) return std::optional<std::string_view>();
+  const auto* b = reinterpret_cast<const unsigned char*>(buf.data());
+  uint32_t n = (uint32_t{b[0]} << 24) | (uint32_t{b[1]} << 16) | (uint32_t{b[2]} << 8) | uint32_t{b[3]};
+  if (n > kMaxControlMessage) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("control message of ", n, " bytes is over the limit of ", kMaxControlMessage));
   }
-  return fields;
+  if (buf.size() - 4 < n) return std::optional<std::string_view>();
+  return std::optional<std::string_view>(buf.substr(4, n));
 }
 
-std::string ErrorReply(const absl::Status& status) {
-  const char* kind = "internal";
-  switch (status.code()) {
-    case absl::StatusCode::kNotFound: kind = "not-found"; break;
-    case absl::StatusCode::kInvalidArgument: kind = "invalid"; break;
-    case absl::StatusCode::kFailedPrecondition: kind = "refused"; break;
-    case absl::StatusCode::kUnimplemented: kind = "unimplemented"; break;
-    case absl::StatusCode::kPermissionDenied: kind = "denied"; break;
-    default: break;
-  }
-  std::string msg(status.message());
-  for (char& c : msg) {
-    if (c == '\n') c = ' ';
-  }
-  return absl::StrCat("error: ", kind, ": ", msg, "\n");
+control::ControlReply ErrorReply(const absl::Status& status) {
+  control::ControlReply r;
+  r.set_code(static_cast<int32_t>(status.ok() ? absl::StatusCode::kInternal : status.code()));
+  r.set_error(std::string(status.message()));
+  return r;
 }
 
-absl::StatusOr<std::string> ParseReply(const std::string& reply) {
-  if (reply.rfind("error: ", 0) != 0) return reply;
-  std::string rest = reply.substr(7);
-  while (!rest.empty() && rest.back() == '\n') rest.pop_back();
-  auto colon = rest.find(": ");
-  std::string kind = colon == std::string::npos ? "" : rest.substr(0, colon);
-  std::string msg = colon == std::string::npos ? rest : rest.substr(colon + 2);
-  if (kind == "not-found") return absl::NotFoundError(msg);
-  if (kind == "invalid") return absl::InvalidArgumentError(msg);
-  if (kind == "refused") return absl::FailedPreconditionError(msg);
-  if (kind == "unimplemented") return absl::UnimplementedError(msg);
-  if (kind == "denied") return absl::PermissionDeniedError(msg);
-  return absl::InternalError(msg);
+absl::StatusOr<control::ControlReply> ReplyStatus(control::ControlReply reply) {
+  if (reply.code() == 0) return reply;
+  int code = reply.code();
+  if (code < 0 || code > static_cast<int>(absl::StatusCode::kUnauthenticated)) {
+    code = static_cast<int>(absl::StatusCode::kInternal);
+  }
+  return absl::Status(static_cast<absl::StatusCode>(code), reply.error());
+}
+
+absl::StatusOr<std::string> ReplyText(const absl::StatusOr<control::ControlReply>& reply) {
+  if (!reply.ok()) return reply.status();
+  return reply->text();
+}
+
+control::ControlReply TextReply(std::string text) {
+  control::ControlReply r;
+  r.set_text(std::move(text));
+  return r;
+}
+
+control::Lifetime ToProto(attrd::Lifetime l) {
+  return l == attrd::Lifetime::kForever ? control::FOREVER : control::REBOOT;
+}
+attrd::Lifetime FromProto(control::Lifetime l) {
+  return l == control::FOREVER ? attrd::Lifetime::kForever : attrd::Lifetime::kReboot;
 }
 
 std::string ControlSocketPath(const std::string& explicit_path) {
@@ -93,7 +77,7 @@ std::string ControlSocketPath(const std::string& explicit_path) {
   return "/run/baton/crmd.sock";
 }
 
-absl::StatusOr<std::string> Call(const std::string& socket_path, const std::vector<std::string>& fields) {
+absl::StatusOr<control::ControlReply> Call(const std::string& socket_path, const control::ControlRequest& request) {
   int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return absl::UnavailableError(absl::StrCat("socket: ", std::strerror(errno)));
   sockaddr_un un;
@@ -113,10 +97,11 @@ absl::StatusOr<std::string> Call(const std::string& socket_path, const std::vect
     }
     return absl::UnavailableError(absl::StrCat("cannot reach baton-crmd at ", socket_path, ": ", std::strerror(e)));
   }
-  std::string req = EncodeRequest(fields);
-  if (req.size() > kMaxControlRequest) {
+  std::string req = EncodeFrame(request);
+  if (req.size() - 4 > kMaxControlMessage) {
     ::close(fd);
-    return absl::InvalidArgumentError("request too long");
+    return absl::InvalidArgumentError(absl::StrCat("request of ", req.size() - 4, " bytes is over the limit of ",
+                                                   kMaxControlMessage));
   }
   size_t sent = 0;
   while (sent < req.size()) {
@@ -128,13 +113,132 @@ absl::StatusOr<std::string> Call(const std::string& socket_path, const std::vect
     }
     sent += static_cast<size_t>(n);
   }
-  std::string reply;
-  char buf[8192];
+  std::string buf;
+  char chunk[8192];
   ssize_t n;
-  while ((n = ::recv(fd, buf, sizeof(buf), 0)) > 0) reply.append(buf, static_cast<size_t>(n));
+  while ((n = ::recv(fd, chunk, sizeof(chunk), 0)) > 0) buf.append(chunk, static_cast<size_t>(n));
   ::close(fd);
-  if (reply.empty()) return absl::UnavailableError(absl::StrCat(socket_path, ": baton-crmd closed without a reply"));
-  return ParseReply(reply);
+  if (buf.empty()) return absl::UnavailableError(absl::StrCat(socket_path, ": baton-crmd closed without a reply"));
+  auto payload = FramePayload(buf);
+  if (!payload.ok()) return payload.status();
+  control::ControlReply reply;
+  if (!*payload || payload->value().size() + 4 != buf.size() || !reply.ParseFromString(std::string(**payload))) {
+    return absl::InternalError(absl::StrCat(socket_path, ": baton-crmd's reply could not be read (",
+                                            buf.size(), " bytes; a different version?)"));
+  }
+  return ReplyStatus(std::move(reply));
 }
 
+namespace request {
+
+using control::ControlRequest;
+
+ControlRequest Status(bool cluster) {
+  ControlRequest r;
+  r.mutable_status()->set_cluster(cluster);
+  return r;
+}
+ControlRequest Cib(bool configuration_only) {
+  ControlRequest r;
+  r.mutable_cib()->set_configuration_only(configuration_only);
+  return r;
+}
+ControlRequest CibReplace(int64_t admin_epoch, int64_t epoch, int64_t num_updates, std::string xml) {
+  ControlRequest r;
+  auto* c = r.mutable_cib_replace();
+  c->mutable_base()->set_admin_epoch(admin_epoch);
+  c->mutable_base()->set_epoch(epoch);
+  c->mutable_base()->set_num_updates(num_updates);
+  c->set_xml(std::move(xml));
+  return r;
+}
+ControlRequest ClusterConf() {
+  ControlRequest r;
+  r.mutable_cluster_conf();
+  return r;
+}
+ControlRequest NodeInfo() {
+  ControlRequest r;
+  r.mutable_node_info();
+  return r;
+}
+ControlRequest AttrSet(std::string node, std::string name, std::string value, attrd::Lifetime lifetime) {
+  ControlRequest r;
+  auto* a = r.mutable_attr_set();
+  a->set_node(std::move(node));
+  a->set_name(std::move(name));
+  a->set_value(std::move(value));
+  a->set_lifetime(ToProto(lifetime));
+  return r;
+}
+ControlRequest AttrGet(std::string node, std::string name, attrd::Lifetime lifetime) {
+  ControlRequest r;
+  auto* a = r.mutable_attr_get();
+  a->set_node(std::move(node));
+  a->set_name(std::move(name));
+  a->set_lifetime(ToProto(lifetime));
+  return r;
+}
+ControlRequest AttrDelete(std::string node, std::string name, attrd::Lifetime lifetime) {
+  ControlRequest r;
+  auto* a = r.mutable_attr_delete();
+  a->set_node(std::move(node));
+  a->set_name(std::move(name));
+  a->set_lifetime(ToProto(lifetime));
+  return r;
+}
+ControlRequest AttrQuery(std::string name, attrd::Lifetime lifetime) {
+  ControlRequest r;
+  r.mutable_attr_query()->set_name(std::move(name));
+  r.mutable_attr_query()->set_lifetime(ToProto(lifetime));
+  return r;
+}
+ControlRequest Cleanup(std::string rsc, std::string node) {
+  ControlRequest r;
+  r.mutable_cleanup()->set_rsc(std::move(rsc));
+  r.mutable_cleanup()->set_node(std::move(node));
+  return r;
+}
+ControlRequest ConfirmDown(std::string node) {
+  ControlRequest r;
+  r.mutable_confirm_down()->set_node(std::move(node));
+  return r;
+}
+ControlRequest FenceBegin(std::string node, int64_t timeout_ms) {
+  ControlRequest r;
+  r.mutable_fence_begin()->set_node(std::move(node));
+  r.mutable_fence_begin()->set_timeout_ms(timeout_ms);
+  return r;
+}
+ControlRequest FenceEnd(std::string node, uint64_t incarnation, bool fenced) {
+  ControlRequest r;
+  auto* f = r.mutable_fence_end();
+  f->set_node(std::move(node));
+  f->set_incarnation(incarnation);
+  f->set_fenced(fenced);
+  return r;
+}
+ControlRequest NodelistRemove(std::string node) {
+  ControlRequest r;
+  r.mutable_nodelist_remove()->set_node(std::move(node));
+  return r;
+}
+ControlRequest JoinToken(int64_t ttl_s) {
+  ControlRequest r;
+  r.mutable_join_token()->set_ttl_s(ttl_s);
+  return r;
+}
+ControlRequest JoinTokenRevoke(std::string id) {
+  ControlRequest r;
+  r.mutable_join_token_revoke()->set_id(std::move(id));
+  return r;
+}
+ControlRequest ReportLogs(int64_t from_s, int64_t to_s) {
+  ControlRequest r;
+  r.mutable_report_logs()->set_from_s(from_s);
+  r.mutable_report_logs()->set_to_s(to_s);
+  return r;
+}
+
+}  // namespace request
 }  // namespace baton::service

@@ -1,41 +1,103 @@
 #include "crmd/service/control.h"
 
 #include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <thread>
 
 namespace baton::service {
 namespace {
 
-TEST(Control, FieldsRoundTripWithTabsNewlinesAndPercents) {
-  std::vector<std::string> fields = {"attr-set", "n1", "a\tb", "50%\nx\r", ""};
-  std::string line = EncodeRequest(fields);
-  ASSERT_EQ(line.back(), '\n');
-  EXPECT_EQ(line.find('\n'), line.size() - 1);
-  line.pop_back();
-  auto back = DecodeRequest(line);
-  ASSERT_TRUE(back.ok()) << back.status();
-  EXPECT_EQ(*back, fields);
+TEST(Control, FramesRoundTripAndWaitForTheWholeFrame) {
+  control::ControlRequest req = request::AttrSet("n1", "a\tb", "50%\nx\r", attrd::Lifetime::kForever);
+  std::string frame = EncodeFrame(req);
+  for (size_t cut = 0; cut < frame.size(); ++cut) {
+    auto partial = FramePayload(std::string_view(frame).substr(0, cut));
+    ASSERT_TRUE(partial.ok());
+    EXPECT_FALSE(partial->has_value()) << "a frame cut at " << cut;
+  }
+  auto whole = FramePayload(frame);
+  ASSERT_TRUE(whole.ok() && whole->has_value());
+  control::ControlRequest back;
+  ASSERT_TRUE(back.ParseFromArray((*whole)->data(), static_cast<int>((*whole)->size())));
+  EXPECT_EQ(back.attr_set().name(), "a\tb");
+  EXPECT_EQ(back.attr_set().value(), "50%\nx\r");
+  EXPECT_EQ(back.attr_set().lifetime(), control::FOREVER);
 }
 
-TEST(Control, RefusesBadEscapes) {
-  EXPECT_FALSE(DecodeRequest("attr-get\t%zz").ok());
-  EXPECT_FALSE(DecodeRequest("attr-get\t%2").ok());
-  EXPECT_FALSE(DecodeRequest("a\nb").ok());
+TEST(Control, RefusesAFrameOverTheLimitBeforeItArrives) {
+  std::string header(4, '\0');
+  uint32_t n = static_cast<uint32_t>(kMaxControlMessage + 1);
+  header[0] = static_cast<char>(n >> 24);
+  header[1] = static_cast<char>(n >> 16);
+  header[2] = static_cast<char>(n >> 8);
+  header[3] = static_cast<char>(n);
+  auto r = FramePayload(header);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
 }
 
-TEST(Control, ErrorsKeepTheirKind) {
-  auto r = ParseReply(ErrorReply(absl::NotFoundError("no attribute 'x'\non n1")));
+TEST(Control, ErrorsKeepTheirKindAndMessage) {
+  auto r = ReplyStatus(ErrorReply(absl::NotFoundError("no attribute 'x'\non n1")));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), absl::StatusCode::kNotFound);
-  EXPECT_EQ(r.status().message(), "no attribute 'x' on n1");
-  r = ParseReply(ErrorReply(absl::InvalidArgumentError("bad")));
+  EXPECT_EQ(r.status().message(), "no attribute 'x'\non n1");
+  r = ReplyStatus(ErrorReply(absl::InvalidArgumentError("bad")));
   EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
-  r = ParseReply("some text\n");
-  ASSERT_TRUE(r.ok());
-  EXPECT_EQ(*r, "some text\n");
+  auto text = ReplyText(TextReply("some text\n"));
+  ASSERT_TRUE(text.ok());
+  EXPECT_EQ(*text, "some text\n");
+}
+
+// A daemon's side in a thread: reads one frame, answers `reply`.
+TEST(Control, CallSendsOneFrameAndReadsTheReply) {
+  char dir[] = "/tmp/baton-control-test-XXXXXX";
+  ASSERT_NE(::mkdtemp(dir), nullptr);
+  std::string path = std::string(dir) + "/crmd.sock";
+  int listener = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_un un{};
+  un.sun_family = AF_UNIX;
+  std::strncpy(un.sun_path, path.c_str(), sizeof(un.sun_path) - 1);
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&un), sizeof(un)), 0);
+  ASSERT_EQ(::listen(listener, 1), 0);
+  control::ControlRequest got;
+  std::thread daemon([&] {
+    int fd = ::accept(listener, nullptr, nullptr);
+    std::string buf;
+    char chunk[4096];
+    absl::StatusOr<std::optional<std::string_view>> payload = std::optional<std::string_view>();
+    while (payload.ok() && !payload->has_value()) {
+      ssize_t n = ::recv(fd, chunk, sizeof(chunk), 0);
+      if (n <= 0) break;
+      buf.append(chunk, static_cast<size_t>(n));
+      payload = FramePayload(buf);
+    }
+    if (payload.ok() && payload->has_value()) got.ParseFromArray((*payload)->data(), static_cast<int>((*payload)->size()));
+    control::ControlReply reply = ErrorReply(absl::FailedPreconditionError("the CIB changed since it was read"));
+    std::string frame = EncodeFrame(reply);
+    (void)::send(fd, frame.data(), frame.size(), MSG_NOSIGNAL);
+    ::close(fd);
+  });
+  std::string big(1 << 20, 'x');  // more than one socket buffer
+  auto r = Call(path, request::CibReplace(1, 2, 3, big));
+  daemon.join();
+  ::close(listener);
+  ::unlink(path.c_str());
+  ::rmdir(dir);
+  EXPECT_EQ(got.cib_replace().base().epoch(), 2);
+  EXPECT_EQ(got.cib_replace().xml().size(), big.size());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(r.status().message(), "the CIB changed since it was read");
 }
 
 TEST(Control, UnreachableDaemonIsUnavailable) {
-  auto r = Call("/nonexistent/baton/crmd.sock", {"status"});
+  auto r = Call("/nonexistent/baton/crmd.sock", request::Status(false));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_NE(std::string(r.status().message()).find("/nonexistent/baton/crmd.sock"), std::string::npos);

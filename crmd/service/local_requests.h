@@ -1,16 +1,10 @@
-// The control requests a node answers from what it knows itself: node
-// identity and membership (node-info), its view of the CIB (cib), and node
-// attributes (attr-set, attr-get, attr-del, attr-query). baton-crmd hands
-// every request but status to this; tests drive it directly.
+// The control requests a node answers from what it knows itself: who it is,
+// quorum and the configured nodes (NodeInfoRequest), and node attributes
+// (AttrSet/Get/Delete/Query). The Node's handler table hands these here;
+// the tool tests drive it directly.
 //
-// Requests (fields of service/control.h):
-//   node-info                          "self\tID\tNAME", "quorate\t0|1", "node\tID\tNAME\tmember|lost"...
-//   cib                                the CIB XML (nodes, node states, attributes)
-//   attr-set NODE NAME VALUE LIFETIME  "ok"
-//   attr-del NODE NAME LIFETIME        "deleted" or "absent"
-//   attr-get NODE NAME LIFETIME        the value; not-found if unset
-//   attr-query NAME LIFETIME           "NODE\tset|unset\tVALUE" per configured node
-// An unknown NODE is not-found "Could not map name=NODE to a UUID".
+// An unknown node is NOT_FOUND "Could not map name=NODE to a UUID", as
+// Pacemaker's tools say it.
 // Thread-safety: none; the daemon's loop owns it.
 #pragma once
 
@@ -22,8 +16,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "control.pb.h"
 #include "crmd/attrd/attrd.h"
-#include "crmd/cib/cib.h"
 
 namespace baton::service {
 
@@ -47,16 +41,12 @@ class LocalRequests {
   LocalRequests(attrd::AttributeStore* attrs, std::function<absl::Status(const std::string&)> persist)
       : attrs_(attrs), persist_(std::move(persist)) {}
 
-  // InvalidArgument for an unknown request or a wrong argument count.
-  absl::StatusOr<std::string> Handle(const std::vector<std::string>& request, const ClusterView& view);
+  static control::ControlReply NodeInfo(const ClusterView& view);
 
-  // The CIB this node serves: `configured` (the replicated configuration,
-  // if any) with every cluster.conf node in its nodes section, node
-  // attributes from `attrs`, and the status section from `view`.
-  static std::string CibXml(const ClusterView& view, const attrd::AttributeStore& attrs,
-                            const cib::Cib* configured = nullptr);
+  // An attribute request (attr_set, attr_get, attr_delete, attr_query).
+  absl::StatusOr<control::ControlReply> Attribute(const control::ControlRequest& request, const ClusterView& view);
 
-  // Called after every attribute change made through Handle (the daemon
+  // Called after every attribute change made through Attribute (the Node
   // tells the other nodes). `value` unset: removed.
   void OnAttributeChange(std::function<void(const std::string& node, const std::string& name,
                                             const std::optional<std::string>& value, attrd::Lifetime)>
@@ -64,12 +54,8 @@ class LocalRequests {
     on_change_ = std::move(hook);
   }
 
-  // The replicated configuration, as CibXml uses it.
-  void SetConfigured(const cib::Cib* configured) { configured_ = configured; }
-
  private:
   attrd::AttributeStore* attrs_;
-  const cib::Cib* configured_ = nullptr;
   std::function<void(const std::string&, const std::string&, const std::optional<std::string>&, attrd::Lifetime)>
       on_change_;
   std::function<absl::Status(const std::string&)> persist_;

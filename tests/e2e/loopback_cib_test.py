@@ -14,6 +14,7 @@ import re
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -47,15 +48,60 @@ def config(port, sub):
             f"    port: {port}\n}}\nnodelist {{\n{nodes}}}\nquorum {{\n    provider: corosync_votequorum\n}}\n")
 
 
-def escape(field):
-    return field.replace("%", "%25").replace("\t", "%09").replace("\n", "%0A").replace("\r", "%0D")
+# The control socket speaks framed protobuf (proto/control.proto): a 4-byte
+# big-endian length, then the message. The few fields this test needs are
+# encoded by hand, so it needs no Python protobuf package.
+def varint(n):
+    out = b""
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        if n:
+            out += bytes([b | 0x80])
+        else:
+            return out + bytes([b])
 
 
-def control(sock_path, *fields):
+def field(number, payload):  # a length-delimited field
+    return varint(number << 3 | 2) + varint(len(payload)) + payload
+
+
+def fields_of(data):  # {number: value} of a message's varint and length-delimited fields
+    out, at = {}, 0
+    while at < len(data):
+        key, shift = 0, 0
+        while True:
+            b = data[at]; at += 1
+            key |= (b & 0x7F) << shift; shift += 7
+            if not b & 0x80:
+                break
+        value, shift = 0, 0
+        if key & 7 == 0:
+            while True:
+                b = data[at]; at += 1
+                value |= (b & 0x7F) << shift; shift += 7
+                if not b & 0x80:
+                    break
+        elif key & 7 == 2:
+            n, shift = 0, 0
+            while True:
+                b = data[at]; at += 1
+                n |= (b & 0x7F) << shift; shift += 7
+                if not b & 0x80:
+                    break
+            value = data[at:at + n]; at += n
+        else:
+            raise ValueError(f"wire type {key & 7} not expected here")
+        out[key >> 3] = value
+    return out
+
+
+def control(sock_path, request):
+    """Sends one ControlRequest; returns (code, error, text) of the reply."""
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.settimeout(10)
     s.connect(sock_path)
-    s.sendall(("\t".join(escape(f) for f in fields) + "\n").encode())
+    s.sendall(struct.pack(">I", len(request)) + request)
     out = b""
     while True:
         b = s.recv(65536)
@@ -63,7 +109,16 @@ def control(sock_path, *fields):
             break
         out += b
     s.close()
-    return out.decode()
+    (n,) = struct.unpack(">I", out[:4])
+    reply = fields_of(out[4:4 + n])
+    return reply.get(1, 0), reply.get(2, b"").decode(), reply.get(3, b"").decode()
+
+
+STATUS = field(1, b"")  # ControlRequest.status, an empty StatusRequest
+
+
+def cib_replace(xml):  # ControlRequest.cib_replace based on version 0.0.0
+    return field(3, field(1, b"") + field(2, xml.encode()))
 
 
 def main():
@@ -112,7 +167,7 @@ def main():
 
     def dc_of(i):
         try:
-            m = re.search(r"Current DC: (\S+) .*with quorum", control(sock(i), "status"))
+            m = re.search(r"Current DC: (\S+) .*with quorum", control(sock(i), STATUS)[2])
             return m.group(1) if m else None
         except OSError:
             return None
@@ -152,8 +207,9 @@ def main():
         v1 = version(texts[1])
         check("the version moved to epoch 1", v1 == (0, 1), str(v1))
 
-        reply = control(sock(2), "cib-replace", "0", "0", "0", CIB % WEB)
-        check("a change based on a stale version is refused", reply.startswith("error: refused:"), reply)
+        code, error, _ = control(sock(2), cib_replace(CIB % WEB))
+        check("a change based on a stale version is refused",
+              code == 9 and "changed since it was read" in error, f"{code} {error}")  # 9: FAILED_PRECONDITION
         r = cibadmin(2, "--replace", "--xml-text", "<cib><configuration><bogus")
         check("bad XML is refused with a reason", r.returncode != 0 and "not valid" in r.stderr, r.stderr)
         check("refusals change nothing", all(version(query(i)) == v1 and 'id="web"' not in query(i)

@@ -304,7 +304,7 @@ class Sim {
   struct OperatorFencing {
     uint64_t off_at = 0, done_at = 0;
     int by = 0, by_boot = 0, target = 0;
-    std::string life;
+    uint64_t life = 0;
     bool off = false;
   };
   struct FenceRecord {
@@ -434,7 +434,8 @@ class Sim {
 
   // --- the operator -----------------------------------------------------------
 
-  std::optional<std::string> Ask(int i, const std::vector<std::string>& req) {
+  // A request at node i; its reply if it came at once (errors included).
+  std::optional<control::ControlReply> Ask(int i, const control::ControlRequest& req) {
     if (!S(i).node) return std::nullopt;
     uint64_t client = ++client_;
     asking_ = client;
@@ -442,15 +443,15 @@ class Sim {
     Collect(i);
     auto it = replies_.find(client);
     if (it == replies_.end()) return std::nullopt;
-    std::string r = it->second;
+    control::ControlReply r = std::move(it->second);
     replies_.erase(it);
     return r;
   }
 
   void ChangeConfig(int i) {
-    auto text = Ask(i, {"cib-config"});
-    if (!text || text->rfind("error", 0) == 0) return;
-    auto c = cib::ParseCibXml(*text);
+    auto reply = Ask(i, service::request::Cib(/*configuration_only=*/true));
+    if (!reply || reply->code() != 0) return;
+    auto c = cib::ParseCibXml(reply->text());
     if (!c.ok()) return;
     int marker = ++marker_;
     bool set = false;
@@ -469,8 +470,8 @@ class Sim {
     pending_markers_[client] = marker;
     Trace(absl::StrCat("operator on ", Name(i), ": sim-marker=", marker));
     S(i).node->OnControl(client,
-                         {"cib-replace", std::to_string(c->version.admin_epoch), std::to_string(c->version.epoch),
-                          std::to_string(c->version.num_updates), cib::WriteCibXml(*c)},
+                         service::request::CibReplace(c->version.admin_epoch, c->version.epoch,
+                                                      c->version.num_updates, cib::WriteCibXml(*c)),
                          now_);
   }
 
@@ -480,7 +481,7 @@ class Sim {
     if (!S(i).node || !S(i).node->membership().view().members.count(static_cast<uint32_t>(about))) return;
     std::string value = std::to_string(Pick(100));
     Trace(absl::StrCat("operator on ", Name(i), ": attr sim-", about % 2, " of ", Name(about), " = ", value));
-    (void)Ask(i, {"attr-set", Name(about), absl::StrCat("sim-", about % 2), value, "reboot"});
+    (void)Ask(i, service::request::AttrSet(Name(about), absl::StrCat("sim-", about % 2), value, attrd::Lifetime::kReboot));
   }
 
   // crm node fence TARGET on node i: announce it, and let the agent power
@@ -489,11 +490,11 @@ class Sim {
   // membership needs to notice the node gone).
   void OperatorFence(int i, int target, uint64_t off_ms, uint64_t done_ms) {
     if (i == target || !S(i).node) return;
-    auto inc = Ask(i, {"fence-begin", Name(target), "5000"});
-    if (!inc || inc->rfind("error", 0) == 0) return;
+    auto inc = Ask(i, service::request::FenceBegin(Name(target), 5000));
+    if (!inc || inc->code() != 0) return;
     Trace(absl::StrCat("operator on ", Name(i), ": crm node fence ", Name(target)));
-    std::string life(absl::StripAsciiWhitespace(*inc));
-    operator_fences_.push_back({now_ + off_ms, now_ + std::max(off_ms, done_ms), i, S(i).boot, target, life, false});
+    operator_fences_.push_back(
+        {now_ + off_ms, now_ + std::max(off_ms, done_ms), i, S(i).boot, target, inc->incarnation(), false});
   }
 
   void PumpOperatorFences() {
@@ -507,8 +508,8 @@ class Sim {
         continue;
       }
       // The CLI reports to its own node's baton-crmd, if it still runs.
-      if (it->life != "0" && S(it->by).boot == it->by_boot) {
-        (void)Ask(it->by, {"node-fenced", Name(it->target), it->life});
+      if (it->life != 0 && S(it->by).boot == it->by_boot) {
+        (void)Ask(it->by, service::request::FenceEnd(Name(it->target), it->life, /*fenced=*/true));
       }
       it = operator_fences_.erase(it);
     }
@@ -613,20 +614,22 @@ class Sim {
     for (const auto& r : out.replies) {
       auto marker = pending_markers_.find(r.client);
       if (marker != pending_markers_.end()) {
-        if (r.text.rfind("ok ", 0) == 0) {
+        if (r.reply.code() == 0) {
           committed_ = std::max(committed_, marker->second);
           ++result_.commits;
-          Trace(absl::StrCat("committed sim-marker=", marker->second, " (", r.text.substr(0, r.text.size() - 1), ")"));
+          const auto& v = r.reply.version();
+          Trace(absl::StrCat("committed sim-marker=", marker->second, " (", v.admin_epoch(), ".", v.epoch(), ".",
+                             v.num_updates(), ")"));
         }
         pending_markers_.erase(marker);
         continue;
       }
-      if (r.client == asking_) replies_[r.client] = r.text;
+      if (r.client == asking_) replies_[r.client] = r.reply;
     }
     // Promotion scores the agents set through crm_master.
     for (auto& [name, value] : s.agents->scores) {
-      std::vector<std::string> req = value ? std::vector<std::string>{"attr-set", Name(i), name, *value, "reboot"}
-                                           : std::vector<std::string>{"attr-del", Name(i), name, "reboot"};
+      control::ControlRequest req = value ? service::request::AttrSet(Name(i), name, *value, attrd::Lifetime::kReboot)
+                                          : service::request::AttrDelete(Name(i), name, attrd::Lifetime::kReboot);
       uint64_t client = ++client_;
       s.node->OnControl(client, req, now_);
     }
@@ -827,7 +830,7 @@ class Sim {
   std::map<int, FenceRecord> fenced_;
   std::map<std::pair<int, int>, uint64_t> connected_since_;
   std::map<std::pair<int, int>, bool> was_connected_;
-  std::map<uint64_t, std::string> replies_;
+  std::map<uint64_t, control::ControlReply> replies_;
   std::map<uint64_t, int> pending_markers_;
   uint64_t client_ = 0;
   uint64_t asking_ = 0;  // the operator's request waiting for its reply
