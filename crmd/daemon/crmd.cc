@@ -436,26 +436,14 @@ void Daemon::AcceptControl() {
     ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &stv, sizeof(stv));
     // One frame; a client that sends less within the timeout, or more than
     // the limit, gets an error and never stalls the loop for long.
-    std::string buf;
-    char chunk[65536];
-    absl::StatusOr<std::optional<std::string_view>> payload = std::optional<std::string_view>();
-    while (payload.ok() && !payload->has_value()) {
-      ssize_t n = ::recv(fd, chunk, sizeof(chunk), 0);
-      if (n <= 0) break;
-      buf.append(chunk, static_cast<size_t>(n));
-      payload = service::FramePayload(buf);
-    }
+    auto payload = service::ReadFrame(fd);
     if (!payload.ok()) {
-      ReplyAndClose(fd, service::ErrorReply(payload.status()));
+      ReplyAndClose(fd, service::ErrorReply(absl::InvalidArgumentError(
+                            absl::StrCat("control request: ", payload.status().message()))));
       continue;
     }
     control::ControlRequest req;
-    if (!payload->has_value()) {
-      ReplyAndClose(fd, service::ErrorReply(absl::InvalidArgumentError(
-                            "control request: the connection sent less than one whole frame, or paused")));
-      continue;
-    }
-    if (!req.ParseFromArray((*payload)->data(), static_cast<int>((*payload)->size()))) {
+    if (!req.ParseFromString(*payload)) {
       ReplyAndClose(fd, service::ErrorReply(absl::InvalidArgumentError(
                             "control request: the frame is not a ControlRequest message")));
       continue;

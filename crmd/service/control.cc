@@ -36,6 +36,22 @@ absl::StatusOr<std::optional<std::string_view>> FramePayload(std::string_view bu
   return std::optional<std::string_view>(buf.substr(4, n));
 }
 
+absl::StatusOr<std::string> ReadFrame(int fd) {
+  std::string buf;
+  char chunk[65536];
+  for (;;) {
+    auto payload = FramePayload(buf);
+    if (!payload.ok()) return payload.status();
+    if (payload->has_value()) return std::string(**payload);
+    ssize_t n = ::recv(fd, chunk, sizeof(chunk), 0);
+    if (n <= 0) {
+      return absl::UnavailableError(absl::StrCat("the connection closed or paused after ", buf.size(),
+                                                 " bytes, before a whole frame"));
+    }
+    buf.append(chunk, static_cast<size_t>(n));
+  }
+}
+
 control::ControlReply ErrorReply(const absl::Status& status) {
   control::ControlReply r;
   r.set_code(static_cast<int32_t>(status.ok() ? absl::StatusCode::kInternal : status.code()));
@@ -113,18 +129,16 @@ absl::StatusOr<control::ControlReply> Call(const std::string& socket_path, const
     }
     sent += static_cast<size_t>(n);
   }
-  std::string buf;
-  char chunk[8192];
-  ssize_t n;
-  while ((n = ::recv(fd, chunk, sizeof(chunk), 0)) > 0) buf.append(chunk, static_cast<size_t>(n));
+  auto payload = ReadFrame(fd);
   ::close(fd);
-  if (buf.empty()) return absl::UnavailableError(absl::StrCat(socket_path, ": baton-crmd closed without a reply"));
-  auto payload = FramePayload(buf);
-  if (!payload.ok()) return payload.status();
+  if (!payload.ok()) {
+    return absl::Status(payload.status().code(),
+                        absl::StrCat(socket_path, ": no whole reply from baton-crmd: ", payload.status().message()));
+  }
   control::ControlReply reply;
-  if (!*payload || payload->value().size() + 4 != buf.size() || !reply.ParseFromString(std::string(**payload))) {
-    return absl::InternalError(absl::StrCat(socket_path, ": baton-crmd's reply could not be read (",
-                                            buf.size(), " bytes; a different version?)"));
+  if (!reply.ParseFromString(*payload)) {
+    return absl::InternalError(absl::StrCat(socket_path, ": baton-crmd's reply of ", payload->size(),
+                                            " bytes is not a ControlReply (a different version?)"));
   }
   return ReplyStatus(std::move(reply));
 }

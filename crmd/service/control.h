@@ -28,6 +28,11 @@ std::string EncodeFrame(const google::protobuf::MessageLite& m);
 // The payload of the frame at the start of `buf`; nullopt while `buf` holds
 // less than a whole frame; InvalidArgument for a frame over the limit.
 absl::StatusOr<std::optional<std::string_view>> FramePayload(std::string_view buf);
+// Reads one frame from the socket `fd` (as long as its receive timeout
+// allows) and returns its payload. InvalidArgument for a frame over the
+// limit; Unavailable when the peer closed or paused before a whole frame
+// (the message says how many bytes came).
+absl::StatusOr<std::string> ReadFrame(int fd);
 
 // The reply that carries `status` (not OK).
 control::ControlReply ErrorReply(const absl::Status& status);

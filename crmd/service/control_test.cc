@@ -68,16 +68,8 @@ TEST(Control, CallSendsOneFrameAndReadsTheReply) {
   control::ControlRequest got;
   std::thread daemon([&] {
     int fd = ::accept(listener, nullptr, nullptr);
-    std::string buf;
-    char chunk[4096];
-    absl::StatusOr<std::optional<std::string_view>> payload = std::optional<std::string_view>();
-    while (payload.ok() && !payload->has_value()) {
-      ssize_t n = ::recv(fd, chunk, sizeof(chunk), 0);
-      if (n <= 0) break;
-      buf.append(chunk, static_cast<size_t>(n));
-      payload = FramePayload(buf);
-    }
-    if (payload.ok() && payload->has_value()) got.ParseFromArray((*payload)->data(), static_cast<int>((*payload)->size()));
+    auto payload = ReadFrame(fd);
+    if (payload.ok()) got.ParseFromString(*payload);
     control::ControlReply reply = ErrorReply(absl::FailedPreconditionError("the CIB changed since it was read"));
     std::string frame = EncodeFrame(reply);
     (void)::send(fd, frame.data(), frame.size(), MSG_NOSIGNAL);

@@ -6,15 +6,10 @@
 namespace baton::service {
 namespace {
 
-bool Known(const ClusterView& view, const std::string& name) {
-  for (const auto& n : view.nodes) {
-    if (n.name == name) return true;
-  }
-  return false;
-}
-
 absl::Status KnownNode(const ClusterView& view, const std::string& name) {
-  if (Known(view, name)) return absl::OkStatus();
+  for (const auto& n : view.nodes) {
+    if (n.name == name) return absl::OkStatus();
+  }
   return absl::NotFoundError(absl::StrCat("Could not map name=", name, " to a UUID"));
 }
 
@@ -57,34 +52,30 @@ absl::StatusOr<control::ControlReply> LocalRequests::Attribute(const control::Co
     if (!v) return absl::NotFoundError(absl::StrCat("no attribute '", g.name(), "' on ", g.node()));
     return TextReply(*v);
   }
-  std::string node, name;
+  if (!req.has_attr_set() && !req.has_attr_delete()) return absl::InvalidArgumentError("not an attribute request");
+  const bool set = req.has_attr_set();
+  const std::string& node = set ? req.attr_set().node() : req.attr_delete().node();
+  const std::string& name = set ? req.attr_set().name() : req.attr_delete().name();
+  const attrd::Lifetime lifetime = FromProto(set ? req.attr_set().lifetime() : req.attr_delete().lifetime());
   std::optional<std::string> value;
-  attrd::Lifetime lifetime = attrd::Lifetime::kReboot;
-  attrd::AttributeStore before = *attrs_;
-  if (req.has_attr_set()) {
-    const auto& s = req.attr_set();
-    node = s.node();
-    name = s.name();
-    value = s.value();
-    lifetime = FromProto(s.lifetime());
-    if (auto st = KnownNode(view, node); !st.ok()) return st;
+  if (set) value = req.attr_set().value();
+  if (auto st = KnownNode(view, node); !st.ok()) return st;
+  // Undo a permanent change that could not be made durable (a transient
+  // one, the agents' every monitor, needs no copy).
+  const bool durable = lifetime == attrd::Lifetime::kForever && persist_;
+  std::optional<attrd::AttributeStore> before;
+  if (durable) before = *attrs_;
+  if (set) {
     if (auto st = attrs_->Set(node, name, *value, lifetime); !st.ok()) return st;
-  } else if (req.has_attr_delete()) {
-    const auto& d = req.attr_delete();
-    node = d.node();
-    name = d.name();
-    lifetime = FromProto(d.lifetime());
-    if (auto st = KnownNode(view, node); !st.ok()) return st;
+  } else {
     auto removed = attrs_->Delete(node, name, lifetime);
     if (!removed.ok()) return removed.status();
     reply.set_existed(*removed);
     if (!*removed) return reply;
-  } else {
-    return absl::InvalidArgumentError("not an attribute request");
   }
-  if (lifetime == attrd::Lifetime::kForever && persist_) {
+  if (durable) {
     if (auto st = persist_(attrs_->SerializePermanent()); !st.ok()) {
-      *attrs_ = std::move(before);
+      *attrs_ = *std::move(before);
       return st;
     }
   }

@@ -66,31 +66,25 @@ def field(number, payload):  # a length-delimited field
     return varint(number << 3 | 2) + varint(len(payload)) + payload
 
 
+def read_varint(data, at):  # (value, next position)
+    value, shift = 0, 0
+    while True:
+        b = data[at]
+        at += 1
+        value |= (b & 0x7F) << shift
+        shift += 7
+        if not b & 0x80:
+            return value, at
+
+
 def fields_of(data):  # {number: value} of a message's varint and length-delimited fields
     out, at = {}, 0
     while at < len(data):
-        key, shift = 0, 0
-        while True:
-            b = data[at]; at += 1
-            key |= (b & 0x7F) << shift; shift += 7
-            if not b & 0x80:
-                break
-        value, shift = 0, 0
-        if key & 7 == 0:
-            while True:
-                b = data[at]; at += 1
-                value |= (b & 0x7F) << shift; shift += 7
-                if not b & 0x80:
-                    break
-        elif key & 7 == 2:
-            n, shift = 0, 0
-            while True:
-                b = data[at]; at += 1
-                n |= (b & 0x7F) << shift; shift += 7
-                if not b & 0x80:
-                    break
-            value = data[at:at + n]; at += n
-        else:
+        key, at = read_varint(data, at)
+        value, at = read_varint(data, at) if key & 7 in (0, 2) else (None, at)
+        if key & 7 == 2:
+            value, at = data[at:at + value], at + value
+        elif key & 7 != 0:
             raise ValueError(f"wire type {key & 7} not expected here")
         out[key >> 3] = value
     return out
