@@ -67,7 +67,7 @@ export BATON_SOCKET=$tmp/state/crmd.sock
 ip netns exec "$ns" "$bin_dir/baton-crmd" --config "$tmp/etc/cluster.conf" --state-dir "$tmp/state" \
     2>"$tmp/crmd.log" &
 crmd_pid=$!
-for _ in $(seq 100); do [ -S "$BATON_SOCKET" ] && break; sleep 0.05; done
+for _ in $(seq 400); do [ -S "$BATON_SOCKET" ] && break; sleep 0.05; done
 
 passed=0 failed=0
 # op WANT_RC RSC ACTION AGENT [crm args...]

@@ -44,10 +44,10 @@ op() {
     "$testbed" exec "$tb" "$node" env HA_RSCTMP="$tmp/rsctmp-$node" "$crm" resource op vip "$action" \
         --agent "$agent" --param ip=$vip --param cidr_netmask=24 $BATON_ARP_TEST_PARAMS "$@" >"$tmp/out" 2>&1
 }
-# waits up to 2 s for the client's entry to name node $1's MAC
+# waits up to 10 s (a bound, not a measurement) for the client's entry to name node $1's MAC
 follows() {
     local want; want=$(mac_of "$1")
-    for _ in $(seq 40); do
+    for _ in $(seq 200); do
         [ "$(client_mac_for_vip)" = "$want" ] && return 0
         sleep 0.05
     done

@@ -25,7 +25,7 @@ start_unit() {
   # shellcheck disable=SC2016,SC2086 # the inner bash splits the line as systemd would
   setsid bash -c 'echo $$ >"$0" && exec $1 >>"$2" 2>&1 </dev/null' \
     "/run/baton/$unit.pid" "$line" "/var/lib/baton/$unit.log" &
-  for _ in $(seq 50); do running "$unit" && return 0; sleep 0.1; done
+  for _ in $(seq 300); do running "$unit" && return 0; sleep 0.1; done
   echo "service_standin: $unit did not start" >&2
   return 1
 }

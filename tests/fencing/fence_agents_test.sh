@@ -120,7 +120,8 @@ check "status after on -> 0" 0 "^Status: ON$"
 netns_agent action=reboot "testbed=$name" port=web3 "node_map=web3:3"
 check "reboot via node_map -> Success: Rebooted" 0 "^Success: Rebooted$"
 # The agent confirms off and lets the node boot on its own.
-for _ in $(seq 50); do node_on 3 && break; sleep 0.1; done
+# Generous bound: on a loaded machine the daemon can take seconds to start.
+for _ in $(seq 300); do node_on 3 && break; sleep 0.1; done
 expect_state "after reboot: n3 runs" 3 on
 input=""; run ip netns exec "$name-n1" "$agent" -o off "--testbed=$name" -n n3
 check "command line (-o off --testbed= -n), run from n1's namespace" 0 "^Success: Powered OFF$"
