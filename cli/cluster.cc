@@ -20,11 +20,11 @@
 #include "absl/strings/str_split.h"
 #include "cli/live.h"
 #include "cli/status_client.h"
-#include "crmd/common/files.h"
-#include "crmd/config/auth_key.h"
-#include "crmd/config/cluster_config.h"
-#include "crmd/join/join_protocol.h"
-#include "crmd/service/control.h"
+#include "lib/common/files.h"
+#include "lib/config/auth_key.h"
+#include "lib/config/cluster_config.h"
+#include "lib/control/control.h"
+#include "lib/join/join_protocol.h"
 
 namespace baton::cli {
 namespace {
@@ -252,7 +252,7 @@ int Init(const std::vector<std::string>& args, ToolContext& ctx) {
              << defaults.message() << "\n";
     return 1;
   }
-  auto token = WaitFor(ctx, service::request::JoinToken(ttl), 10);
+  auto token = WaitFor(ctx, control::request::JoinToken(ttl), 10);
   if (!token.ok()) {
     *ctx.err << "crm cluster init: no join token: " << token.status().message() << "\n";
     return 1;
@@ -366,7 +366,7 @@ int Join(const std::vector<std::string>& args, ToolContext& ctx) {
     *ctx.err << "crm cluster join: " << st.message() << "\n";
     return 1;
   }
-  if (auto up = WaitFor(ctx, service::request::Status(/*cluster=*/true), 30); !up.ok()) {
+  if (auto up = WaitFor(ctx, control::request::Status(/*cluster=*/true), 30); !up.ok()) {
     *ctx.err << "crm cluster join: the services started, but baton-crmd does not answer: "
              << up.status().message() << "\n";
     return 1;
@@ -378,7 +378,7 @@ int Remove(const std::vector<std::string>& args, ToolContext& ctx) {
   std::vector<std::string> a = args;
   if (!a.empty() && (a[0] == "-c" || a[0] == "--cluster-node")) a.erase(a.begin());
   if (a.size() != 1) return Usage(ctx, "remove takes one node");
-  auto r = service::ReplyText(ctx.backend->Call(service::request::NodelistRemove(a[0])));
+  auto r = control::ReplyText(ctx.backend->Call(control::request::NodelistRemove(a[0])));
   if (!r.ok()) {
     *ctx.err << "crm cluster remove: " << r.status().message() << "\n";
     return r.status().code() == absl::StatusCode::kPermissionDenied ? 4 : 1;
@@ -389,7 +389,7 @@ int Remove(const std::vector<std::string>& args, ToolContext& ctx) {
 
 int Token(const std::vector<std::string>& args, ToolContext& ctx) {
   if (args.size() == 2 && args[0] == "--revoke") {
-    auto r = ctx.backend->Call(service::request::JoinTokenRevoke(args[1]));
+    auto r = ctx.backend->Call(control::request::JoinTokenRevoke(args[1]));
     if (!r.ok()) {
       *ctx.err << "crm cluster token: " << r.status().message() << "\n";
       return 1;
@@ -402,7 +402,7 @@ int Token(const std::vector<std::string>& args, ToolContext& ctx) {
       !(args.size() == 2 && args[0] == "--ttl" && absl::SimpleAtoi(args[1], &ttl) && ttl > 0 && ttl <= 7 * 86400)) {
     return Usage(ctx, "token takes --ttl SECONDS (1 to 604800) or --revoke ID");
   }
-  auto r = ctx.backend->Call(service::request::JoinToken(ttl));
+  auto r = ctx.backend->Call(control::request::JoinToken(ttl));
   if (!r.ok()) {
     *ctx.err << "crm cluster token: " << r.status().message() << "\n";
     return r.status().code() == absl::StatusCode::kPermissionDenied ? 4 : 1;

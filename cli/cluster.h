@@ -8,7 +8,7 @@
 //          does, so that a node's return does not shuffle services), and
 //          prints the command that joins further nodes (a join token).
 //   join   on a new node: asks a member, with the token, for the
-//          configuration and key (crmd/join: no ssh needed); every member
+//          configuration and key (lib/join: no ssh needed); every member
 //          adds the node to its nodelist live before the answer comes back;
 //          then writes both files and starts the services.
 //   remove takes a stopped node out of every member's nodelist.

@@ -9,7 +9,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "crmd/cib/cib.h"
+#include "lib/cib/cib.h"
 
 namespace baton::cli {
 

@@ -10,8 +10,8 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "crmd/cib/cib_xml.h"
 #include "gtest/gtest.h"
+#include "lib/cib/cib_xml.h"
 #include "pugixml.hpp"
 
 namespace baton::cli {

@@ -1,6 +1,6 @@
 #include "cli/fence_client.h"
 
-#include "crmd/service/control.h"
+#include "lib/control/control.h"
 
 #include <grpcpp/grpcpp.h>
 #include <time.h>
@@ -229,7 +229,7 @@ FenceCliContext DefaultFenceCliContext(const std::string& program, std::ostream&
   };
   ctx.connect = ConnectFencer;
   ctx.crmd = [](const control::ControlRequest& request) {
-    return service::Call(service::ControlSocketPath(), request);
+    return control::Call(control::ControlSocketPath(), request);
   };
   ctx.format_time = [](int64_t ms) { return FormatFenceTime(ms, LocalUtcOffset(ms)); };
   ctx.program = program;
@@ -442,17 +442,17 @@ int FenceAndTellCluster(const std::string& node, const std::string& action, int6
                         const std::string& socket, FenceCliContext& ctx) {
   uint64_t incarnation = 0;  // 0: the cluster knows no life of the node to end
   if (ctx.crmd && action != "on") {
-    auto r = ctx.crmd(service::request::FenceBegin(node, timeout_ms));
+    auto r = ctx.crmd(control::request::FenceBegin(node, timeout_ms));
     if (r.ok()) incarnation = r->incarnation();
   }
   int rc = DoFence(node, action, timeout_ms, socket, ctx);
   if (incarnation == 0) return rc;
   if (rc != kFenceExitOk) {
     // The cluster stops waiting for it.
-    (void)ctx.crmd(service::request::FenceEnd(node, incarnation, /*fenced=*/false));
+    (void)ctx.crmd(control::request::FenceEnd(node, incarnation, /*fenced=*/false));
     return rc;
   }
-  if (auto r = ctx.crmd(service::request::FenceEnd(node, incarnation, /*fenced=*/true)); !r.ok()) {
+  if (auto r = ctx.crmd(control::request::FenceEnd(node, incarnation, /*fenced=*/true)); !r.ok()) {
     *ctx.err << ctx.program << ": warning: the cluster was not told that " << node << " was fenced ("
              << r.status().message() << "); it may fence it again when it notices\n";
   }
@@ -470,7 +470,7 @@ int RunNodeClearstate(const std::vector<std::string>& args, FenceCliContext& ctx
   if (!ParsedOrUsage(p, kClearstateUsage, ctx)) return kFenceExitUsage;
   // The cluster first: it refuses for a node that is a member (up), and
   // otherwise treats the node as fenced, so its resources can be recovered.
-  auto r = service::Call(service::ControlSocketPath(), service::request::ConfirmDown(p->node));
+  auto r = control::Call(control::ControlSocketPath(), control::request::ConfirmDown(p->node));
   if (!r.ok() && r.status().code() != absl::StatusCode::kUnavailable) {
     *ctx.err << ctx.program << ": " << r.status().message() << "\n";
     return 1;

@@ -17,7 +17,7 @@
 #include <sstream>
 #include <thread>
 
-#include "crmd/config/test_temp_dir.h"
+#include "tests/support/temp_dir.h"
 
 extern "C" char** environ;
 
@@ -401,7 +401,7 @@ TEST_F(FenceCliTest, EmptyHistoryAndStarMeanAllNodes) {
 
 #ifdef BATON_FENCED_BIN
 // The real daemon over its unix socket, as in fencing/fenced_test.cc.
-class RealFencerTest : public config::TempDirTest {
+class RealFencerTest : public test_support::TempDirTest {
  protected:
   void SetUp() override {
     TempDirTest::SetUp();

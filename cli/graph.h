@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "crmd/scheduler/working_set.h"
+#include "crmd/scheduler/scheduler.h"
 
 namespace baton::cli {
 

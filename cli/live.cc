@@ -4,10 +4,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "cli/configure.h"
-#include "crmd/cib/cib.h"
-#include "crmd/cib/cib_xml.h"
-#include "crmd/common/files.h"
-#include "crmd/service/control.h"
+#include "lib/cib/cib.h"
+#include "lib/cib/cib_xml.h"
+#include "lib/common/files.h"
+#include "lib/control/control.h"
 
 namespace baton::cli {
 namespace {
@@ -24,14 +24,14 @@ std::optional<std::string> Env(ToolContext& ctx, const std::string& name) {
 // The configuration to edit: $CIB_file, or the DC's replicated one.
 absl::StatusOr<cib::Cib> LoadConfig(ToolContext& ctx) {
   if (auto file = Env(ctx, "CIB_file")) return cib::ReadCibFile(*file);
-  auto xml = service::ReplyText(ctx.backend->Call(service::request::Cib(/*configuration_only=*/true)));
+  auto xml = control::ReplyText(ctx.backend->Call(control::request::Cib(/*configuration_only=*/true)));
   if (!xml.ok()) return xml.status();
   return cib::ParseCibXml(*xml);
 }
 
 absl::StatusOr<cib::Cib> LoadLive(ToolContext& ctx) {
   if (auto file = Env(ctx, "CIB_file")) return cib::ReadCibFile(*file);
-  auto xml = service::ReplyText(ctx.backend->Call(service::request::Cib(/*configuration_only=*/false)));
+  auto xml = control::ReplyText(ctx.backend->Call(control::request::Cib(/*configuration_only=*/false)));
   if (!xml.ok()) return xml.status();
   return cib::ParseCibXml(*xml);
 }
@@ -51,7 +51,7 @@ absl::Status Commit(ToolContext& ctx, const std::function<absl::Status(cib::Cib*
       return common::WriteFileDurably(*file, cib::WriteCibXml(next), 0644);
     }
     auto r = ctx.backend->Call(
-        service::request::CibReplace(base.admin_epoch, base.epoch, base.num_updates, cib::WriteCibXml(next)));
+        control::request::CibReplace(base.admin_epoch, base.epoch, base.num_updates, cib::WriteCibXml(next)));
     if (r.ok()) return absl::OkStatus();
     bool raced = r.status().code() == absl::StatusCode::kFailedPrecondition &&
                  std::string(r.status().message()).find("changed since it was read") != std::string::npos;
@@ -222,7 +222,7 @@ int RunResource(const std::vector<std::string>& args, ToolContext& ctx) {
       all(c->configuration.resources);
     }
     for (const auto& t : targets) {
-      auto r = ctx.backend->Call(service::request::Cleanup(t, node));
+      auto r = ctx.backend->Call(control::request::Cleanup(t, node));
       if (!r.ok()) return Fail(ctx, "crm resource cleanup", r.status());
       *ctx.out << "Cleaned up " << t << (node.empty() ? "" : " on " + node) << "\n";
     }
@@ -246,7 +246,7 @@ int RunNodeState(const std::vector<std::string>& args, ToolContext& ctx) {
   if (args.size() == 2) {
     node = args[1];
   } else {
-    auto info = ctx.backend->Call(service::request::NodeInfo());
+    auto info = ctx.backend->Call(control::request::NodeInfo());
     if (!info.ok()) return Fail(ctx, "crm node " + args[0], info.status());
     node = info->node_info().self_name();
   }

@@ -26,9 +26,9 @@
 #include "absl/strings/string_view.h"
 #include "cli/fence_client.h"
 #include "cli/options.h"
-#include "crmd/common/files.h"
-#include "crmd/daemon/report_logs.h"
-#include "crmd/service/control.h"
+#include "lib/common/files.h"
+#include "lib/control/control.h"
+#include "lib/report/report_logs.h"
 
 #ifndef BATON_VERSION
 #define BATON_VERSION "unknown"
@@ -340,7 +340,7 @@ int RunReport(const std::vector<std::string>& args, ToolContext& ctx) {
   ::gethostname(host, sizeof(host) - 1);
   in.host = host;
 
-  auto gathered = ctx.backend->Call(service::request::ReportLogs(in.args.from_s, in.args.to_s));
+  auto gathered = ctx.backend->Call(control::request::ReportLogs(in.args.from_s, in.args.to_s));
   if (!gathered.ok()) {
     in.gather_error = std::string(gathered.status().message());
   } else if (gathered->has_report()) {

@@ -17,8 +17,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "crmd/executor/executor.h"
-#include "crmd/executor/process_runner.h"
-#include "crmd/service/control.h"
+#include "lib/control/control.h"
+#include "lib/process/process_runner.h"
 
 #ifndef BATON_AGENTS_DIR
 #define BATON_AGENTS_DIR "/usr/lib/baton/agents/ocf"
@@ -155,7 +155,7 @@ ExecutorOptions OptionsFromEnvironment() {
     if (!v.empty()) options.extra_env[name] = v;
   }
   // The shims the agent calls must reach the daemon this command would.
-  options.extra_env["BATON_SOCKET"] = service::ControlSocketPath();
+  options.extra_env["BATON_SOCKET"] = control::ControlSocketPath();
   return options;
 }
 
@@ -182,7 +182,7 @@ int RunResourceOp(const std::vector<std::string>& args, std::ostream& out, std::
     err << "crm resource op: " << req.status().message() << "\n" << kOpUsage;
     return 2;
   }
-  executor::RealProcessRunner runner;
+  process::RealProcessRunner runner;
   Executor exec(OptionsFromEnvironment(), &runner);
   if (!exec.FindAgent(req->provider, req->type)) {
     err << "crm resource op: agent ocf:" << req->provider << ":" << req->type

@@ -16,10 +16,8 @@
 #include "absl/strings/str_split.h"
 #include "cli/graph.h"
 #include "cli/status_text.h"
-#include "crmd/cib/cib_xml.h"
-#include "crmd/scheduler/rules.h"
 #include "crmd/scheduler/scheduler.h"
-#include "crmd/scheduler/unpack.h"
+#include "lib/cib/cib_xml.h"
 
 namespace baton::cli {
 namespace {

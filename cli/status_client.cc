@@ -2,7 +2,7 @@
 
 #include <ostream>
 
-#include "crmd/service/control.h"
+#include "lib/control/control.h"
 
 namespace baton::cli {
 
@@ -18,7 +18,7 @@ int RunStatus(const std::vector<std::string>& args, bool cluster, std::ostream& 
       return 2;
     }
   }
-  auto reply = service::ReplyText(service::Call(service::ControlSocketPath(path), service::request::Status(cluster)));
+  auto reply = control::ReplyText(control::Call(control::ControlSocketPath(path), control::request::Status(cluster)));
   if (!reply.ok()) {
     err << "crm: " << reply.status().message();
     if (reply.status().code() == absl::StatusCode::kUnavailable) err << " (is it running? see --socket)";

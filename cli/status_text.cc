@@ -8,7 +8,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "crmd/executor/executor.h"
-#include "crmd/scheduler/util.h"
 
 namespace baton::cli {
 

@@ -25,7 +25,7 @@ class ClusterBackend {
   virtual absl::StatusOr<control::ControlReply> Call(const control::ControlRequest& request) = 0;
 };
 
-// The control socket of service::ControlSocketPath(path).
+// The control socket of control::ControlSocketPath(path).
 class SocketBackend : public ClusterBackend {
  public:
   explicit SocketBackend(std::string path = "") : path_(std::move(path)) {}

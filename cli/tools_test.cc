@@ -11,9 +11,9 @@
 #include <sstream>
 
 #include "crmd/attrd/attrd.h"
-#include "crmd/cib/cib_xml.h"
-#include "crmd/service/control.h"
 #include "crmd/service/local_requests.h"
+#include "lib/cib/cib_xml.h"
+#include "lib/control/control.h"
 
 namespace baton::cli {
 namespace {
@@ -30,10 +30,10 @@ class LocalBackend : public ClusterBackend {
   absl::StatusOr<control::ControlReply> Call(const control::ControlRequest& request) override {
     if (!up_) return absl::UnavailableError("cannot reach baton-crmd at /test/crmd.sock: Connection refused");
     if (request.has_node_info()) return service::LocalRequests::NodeInfo(view_);
-    if (request.has_cib() && !request.cib().configuration_only()) return service::TextReply(LiveCibXml());
+    if (request.has_cib() && !request.cib().configuration_only()) return control::TextReply(LiveCibXml());
     auto r = requests_.Attribute(request, view_);
     if (!r.ok()) return r.status();
-    return service::ReplyStatus(*std::move(r));
+    return control::ReplyStatus(*std::move(r));
   }
   // The live CIB as a daemon with this view would serve it: the nodes, and
   // a node_state with transient attributes for each member.

@@ -5,7 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "crmd/cib/cib_xml.h"
+#include "lib/cib/cib_xml.h"
 
 namespace baton::fencing {
 namespace {

@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "crmd/cib/cib.h"
 #include "fencing/engine.h"
+#include "lib/cib/cib.h"
 
 namespace baton::fencing {
 

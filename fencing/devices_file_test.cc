@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include "crmd/cib/cib_xml.h"
+#include "lib/cib/cib_xml.h"
 
 namespace baton::fencing {
 namespace {

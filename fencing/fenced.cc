@@ -11,11 +11,11 @@
 #include <random>
 
 #include "absl/strings/str_cat.h"
-#include "crmd/common/access.h"
-#include "crmd/common/files.h"
-#include "crmd/common/log.h"
-#include "crmd/config/auth_key.h"
 #include "fencing/devices_file.h"
+#include "lib/common/access.h"
+#include "lib/common/files.h"
+#include "lib/common/log.h"
+#include "lib/config/auth_key.h"
 
 extern char** environ;
 
@@ -29,7 +29,7 @@ constexpr int64_t kPeerQueryTimeoutMs = 5000;
 // As baton-crmd's lines: the time to the millisecond (crm report picks lines
 // by it), and the syslog priority first under systemd.
 void Log(const std::string& line) {
-  std::cerr << common::JournalPrefix(line) << common::LogTime() << " baton-fenced: " << line << std::endl;
+  common::WriteLogLine("baton-fenced", line);
 }
 
 bool ValidAgentName(const std::string& a) {
@@ -40,7 +40,7 @@ bool ValidAgentName(const std::string& a) {
   return true;
 }
 
-AgentResult ToAgentResult(const executor::ProcessResult& r) {
+AgentResult ToAgentResult(const process::ProcessResult& r) {
   AgentResult a;
   a.exit_code = r.exit_code.value_or(-1);
   a.timed_out = r.timed_out;
@@ -159,13 +159,13 @@ absl::StatusOr<std::string> Fenced::ResolveAgent(const std::string& agent) const
 absl::StatusOr<Device> Fenced::LoadDevice(const DeviceConfig& c) {
   auto path = ResolveAgent(c.agent);
   if (!path.ok()) return absl::Status(path.status().code(), absl::StrCat("device '", c.id, "': ", path.status().message()));
-  executor::ProcessSpec spec;
+  process::ProcessSpec spec;
   spec.program = *path;
   spec.argv = {*path};
   spec.env = agent_env_;
   spec.stdin_data = "action=metadata\n";
   spec.timeout_ms = kMetadataTimeoutMs;
-  executor::ProcessResult r = runner_.RunBlocking(spec);
+  process::ProcessResult r = runner_.RunBlocking(spec);
   if (r.exit_code != 0) {
     return absl::FailedPreconditionError(absl::StrCat("device '", c.id, "': ", *path, " action=metadata failed",
                                                       r.spawn_error.empty() ? "" : ": ", r.spawn_error));
@@ -178,7 +178,7 @@ absl::StatusOr<Device> Fenced::LoadDevice(const DeviceConfig& c) {
 void Fenced::DispatchLocked() {
   EngineOutput out = engine_.TakeOutput();
   for (const auto& run : out.runs) {
-    executor::ProcessSpec spec;
+    process::ProcessSpec spec;
     spec.program = run.agent_path;
     spec.argv = {run.agent_path};
     spec.env = agent_env_;

@@ -13,11 +13,11 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "crmd/config/cluster_config.h"
-#include "crmd/executor/process_runner.h"
 #include "fencing/engine.h"
 #include "fencing/history_store.h"
 #include "fencing/service.h"
+#include "lib/config/cluster_config.h"
+#include "lib/process/process_runner.h"
 
 namespace baton::fencing {
 
@@ -76,13 +76,13 @@ class Fenced : public FencerBackend {
   const std::string self_;
   std::map<std::string, std::string> agent_env_;
   std::unique_ptr<HistoryStore> store_;
-  executor::RealProcessRunner runner_;
+  process::RealProcessRunner runner_;
   PeerAuthenticator auth_;
 
   std::mutex mu_;
   std::condition_variable cv_;
   FenceEngine engine_;                                   // guarded by mu_
-  std::map<executor::ProcessRunner::Handle, uint64_t> runs_;  // guarded by mu_: handle -> run id
+  std::map<process::ProcessRunner::Handle, uint64_t> runs_;  // guarded by mu_: handle -> run id
   std::map<uint64_t, FenceEvent> results_;               // guarded by mu_: request id -> result
   std::map<uint64_t, bool> no_device_;                   // guarded by mu_
   bool stopping_ = false;                                // guarded by mu_

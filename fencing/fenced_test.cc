@@ -12,8 +12,8 @@
 #include <fstream>
 #include <thread>
 
-#include "crmd/config/test_temp_dir.h"
 #include "proto/fencing.grpc.pb.h"
+#include "tests/support/temp_dir.h"
 
 extern "C" char** environ;
 
@@ -22,7 +22,7 @@ namespace {
 
 constexpr char kFenceDummy[] = "/usr/sbin/fence_dummy";
 
-class FencedTest : public config::TempDirTest {
+class FencedTest : public test_support::TempDirTest {
  protected:
   void SetUp() override {
     TempDirTest::SetUp();

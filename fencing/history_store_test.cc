@@ -3,12 +3,12 @@
 
 #include <gtest/gtest.h>
 
-#include "crmd/config/test_temp_dir.h"
+#include "tests/support/temp_dir.h"
 
 namespace baton::fencing {
 namespace {
 
-using HistoryStoreTest = config::TempDirTest;
+using HistoryStoreTest = test_support::TempDirTest;
 
 TEST_F(HistoryStoreTest, RocksDbSurvivesReopen) {
   FenceEvent e;

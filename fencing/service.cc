@@ -5,10 +5,10 @@
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 
 #include <chrono>
-#include <iostream>
 
 #include "absl/strings/match.h"
 #include "fencing/history_store.h"
+#include "lib/common/log.h"
 
 namespace baton::fencing {
 namespace {
@@ -60,7 +60,7 @@ grpc::Status FencerService::Authenticate(grpc::ServerContext* ctx, const char* m
   // ipv4:198.18.0.200:41234 -> ipv4:198.18.0.200: one source per address.
   std::string source = ctx->peer().substr(0, ctx->peer().rfind(':'));
   if (auto line = refusals_.Note(method, source, std::string(st.message()), static_cast<uint64_t>(WallMs()))) {
-    std::cerr << "baton-fenced: " << *line << std::endl;
+    common::WriteLogLine("baton-fenced", *line);
   }
   return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, std::string(st.message()));
 }

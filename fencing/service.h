@@ -10,10 +10,10 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "crmd/common/log_limiter.h"
 #include "fencing/devices_file.h"
 #include "fencing/engine.h"
 #include "fencing/peer_auth.h"
+#include "lib/common/log_limiter.h"
 #include <grpcpp/grpcpp.h>
 
 #include "proto/fencing.grpc.pb.h"

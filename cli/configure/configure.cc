@@ -10,7 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "cli/configure.h"
 #include "cli/configure/internal.h"
-#include "crmd/cib/cib_xml.h"
+#include "lib/cib/cib_xml.h"
 
 namespace baton::cli {
 namespace configure {

@@ -13,7 +13,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
-#include "crmd/cib/cib.h"
+#include "lib/cib/cib.h"
 
 namespace baton::cli::configure {
 

@@ -60,7 +60,7 @@ int AttrdUpdater(const std::vector<std::string>& args, ToolContext& ctx) {
   };
   if (command == kRefresh) {
     // Everything is already in the CIB view the daemon serves: nothing to resend.
-    auto r = ctx.backend->Call(service::request::NodeInfo());
+    auto r = ctx.backend->Call(control::request::NodeInfo());
     return r.ok() ? kExitOk : fail(r.status());
   }
   std::string name = Value(p, "name").value_or("");
@@ -82,18 +82,18 @@ int AttrdUpdater(const std::vector<std::string>& args, ToolContext& ctx) {
   }
   if (command == kDelayOnly) {
     // Dampening is not modelled: updates apply at once. Check the daemon is there.
-    auto r = ctx.backend->Call(service::request::NodeInfo());
+    auto r = ctx.backend->Call(control::request::NodeInfo());
     return r.ok() ? kExitOk : fail(r.status());
   }
   if (command == kUpdate) {
-    auto r = ctx.backend->Call(service::request::AttrSet(node, name, value, attrd::Lifetime::kReboot));
+    auto r = ctx.backend->Call(control::request::AttrSet(node, name, value, control::REBOOT));
     return r.ok() ? kExitOk : fail(r.status());
   }
   if (command == kDelete) {
-    auto r = ctx.backend->Call(service::request::AttrDelete(node, name, attrd::Lifetime::kReboot));
+    auto r = ctx.backend->Call(control::request::AttrDelete(node, name, control::REBOOT));
     return r.ok() ? kExitOk : fail(r.status());
   }
-  auto r = ctx.backend->Call(service::request::AttrQuery(name, attrd::Lifetime::kReboot));
+  auto r = ctx.backend->Call(control::request::AttrQuery(name, control::REBOOT));
   if (!r.ok()) return fail(r.status());
   bool any = false;
   std::vector<std::string> lines;

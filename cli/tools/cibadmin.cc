@@ -7,7 +7,7 @@
 #include <sstream>
 
 #include "cli/tools/internal.h"
-#include "crmd/cib/cib_xml.h"
+#include "lib/cib/cib_xml.h"
 #include "pugixml.hpp"
 
 namespace baton::cli::tools {
@@ -58,7 +58,7 @@ int CibadminReplace(const ParsedArgs& p, ToolContext& ctx) {
   auto current = LoadCib(ctx);
   if (!current.ok()) return CibFailure("cibadmin", current.status(), err);
   const cib::Version& v = current->version;
-  auto r = ctx.backend->Call(service::request::CibReplace(v.admin_epoch, v.epoch, v.num_updates, xml));
+  auto r = ctx.backend->Call(control::request::CibReplace(v.admin_epoch, v.epoch, v.num_updates, xml));
   if (!r.ok()) {
     err << "cibadmin: Call cib_replace failed: " << r.status().message() << "\n";
     return r.status().code() == absl::StatusCode::kUnavailable ? kExitDisconnect : kExitError;

@@ -7,9 +7,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "cli/tools/internal.h"
-#include "crmd/cib/cib_xml.h"
-#include "crmd/common/files.h"
 #include "crmd/scheduler/scheduler.h"
+#include "lib/cib/cib_xml.h"
+#include "lib/common/files.h"
 
 namespace baton::cli::tools {
 
@@ -80,7 +80,7 @@ std::optional<std::string> Value(const ParsedArgs& p, const std::string& name) {
 }
 
 absl::StatusOr<NodeInfo> GetNodeInfo(ToolContext& ctx) {
-  auto reply = ctx.backend->Call(service::request::NodeInfo());
+  auto reply = ctx.backend->Call(control::request::NodeInfo());
   if (!reply.ok()) return reply.status();
   const control::NodeInfo& got = reply->node_info();
   NodeInfo info;
@@ -104,7 +104,7 @@ absl::StatusOr<std::string> DefaultNode(ToolContext& ctx) {
 // The CIB: $CIB_file if set (as Pacemaker's tools), else the daemon's.
 absl::StatusOr<cib::Cib> LoadCib(ToolContext& ctx) {
   if (auto file = Env(ctx, "CIB_file")) return cib::ReadCibFile(*file);
-  auto xml = service::ReplyText(ctx.backend->Call(service::request::Cib(/*configuration_only=*/false)));
+  auto xml = control::ReplyText(ctx.backend->Call(control::request::Cib(/*configuration_only=*/false)));
   if (!xml.ok()) return xml.status();
   return cib::ParseCibXml(*xml);
 }

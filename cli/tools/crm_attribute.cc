@@ -6,7 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "cli/tools/internal.h"
-#include "crmd/cib/cib_xml.h"
+#include "lib/cib/cib_xml.h"
 
 namespace baton::cli::tools {
 namespace {
@@ -250,9 +250,9 @@ int CrmAttribute(const std::string& tool, const std::vector<std::string>& args, 
     return fail(absl::UnimplementedError(absl::StrCat(
         "--type ", type, " needs the replicated CIB, which baton does not have yet (CIB_file=FILE works)")));
   }
-  attrd::Lifetime lifetime = type == "status" ? attrd::Lifetime::kReboot : attrd::Lifetime::kForever;
+  control::Lifetime lifetime = type == "status" ? control::REBOOT : control::FOREVER;
   if (command == kQuery) {
-    auto v = service::ReplyText(ctx.backend->Call(service::request::AttrGet(node, name, lifetime)));
+    auto v = control::ReplyText(ctx.backend->Call(control::request::AttrGet(node, name, lifetime)));
     if (!v.ok()) {
       if (v.status().code() == absl::StatusCode::kNotFound &&
           std::string(v.status().message()).rfind("Could not map", 0) != 0) {
@@ -264,10 +264,10 @@ int CrmAttribute(const std::string& tool, const std::vector<std::string>& args, 
     return kExitOk;
   }
   if (command == kUpdate) {
-    auto r = ctx.backend->Call(service::request::AttrSet(node, name, new_value, lifetime));
+    auto r = ctx.backend->Call(control::request::AttrSet(node, name, new_value, lifetime));
     return r.ok() ? kExitOk : fail(r.status());
   }
-  auto r = ctx.backend->Call(service::request::AttrDelete(node, name, lifetime));
+  auto r = ctx.backend->Call(control::request::AttrDelete(node, name, lifetime));
   if (!r.ok()) return fail(r.status());
   if (r->existed() && type == "nodes") {
     auto info = GetNodeInfo(ctx);

@@ -1,41 +1,11 @@
 // crm_node: this node's name and id, a name by id, quorum, and the node
 // list and partition, from the daemon.
 #include <algorithm>
-#include <cctype>
 #include <ostream>
 
 #include "cli/tools/internal.h"
 
 namespace baton::cli::tools {
-namespace {
-
-// Case-insensitive, numbers compared by value ("node2" < "node10").
-bool NaturalLess(const std::string& a, const std::string& b) {
-  size_t i = 0, j = 0;
-  while (i < a.size() && j < b.size()) {
-    if (std::isdigit(static_cast<unsigned char>(a[i])) && std::isdigit(static_cast<unsigned char>(b[j]))) {
-      size_t i2 = i, j2 = j;
-      while (i2 < a.size() && std::isdigit(static_cast<unsigned char>(a[i2]))) ++i2;
-      while (j2 < b.size() && std::isdigit(static_cast<unsigned char>(b[j2]))) ++j2;
-      std::string x = a.substr(i, i2 - i), y = b.substr(j, j2 - j);
-      x.erase(0, std::min(x.find_first_not_of('0'), x.size()));
-      y.erase(0, std::min(y.find_first_not_of('0'), y.size()));
-      if (x.size() != y.size()) return x.size() < y.size();
-      if (x != y) return x < y;
-      i = i2;
-      j = j2;
-      continue;
-    }
-    int ca = std::tolower(static_cast<unsigned char>(a[i]));
-    int cb = std::tolower(static_cast<unsigned char>(b[j]));
-    if (ca != cb) return ca < cb;
-    ++i;
-    ++j;
-  }
-  return (a.size() - i) < (b.size() - j);
-}
-
-}  // namespace
 
 int CrmNode(const std::vector<std::string>& args, ToolContext& ctx) {
   static const std::vector<OptionSpec> specs = {
@@ -100,7 +70,7 @@ int CrmNode(const std::vector<std::string>& args, ToolContext& ctx) {
     return info->quorate ? kExitOk : kExitNoQuorum;
   }
   auto nodes = info->nodes;
-  std::sort(nodes.begin(), nodes.end(), [](const auto& a, const auto& b) { return NaturalLess(a.name, b.name); });
+  std::sort(nodes.begin(), nodes.end(), [](const auto& a, const auto& b) { return scheduler::NaturalLess(a.name, b.name); });
   if (command == "list") {
     for (const auto& n : nodes) out << n.id << " " << n.name << " " << (n.member ? "member" : "lost") << "\n";
     return kExitOk;

@@ -14,9 +14,9 @@
 #include "absl/status/statusor.h"
 #include "cli/options.h"
 #include "cli/tools.h"
-#include "crmd/cib/cib.h"
-#include "crmd/scheduler/working_set.h"
-#include "crmd/service/control.h"
+#include "crmd/scheduler/scheduler.h"
+#include "lib/cib/cib.h"
+#include "lib/control/control.h"
 
 namespace baton::cli::tools {
 

@@ -5,12 +5,12 @@
 
 #include "cli/tools.h"
 #include "cli/tools/internal.h"
-#include "crmd/service/control.h"
+#include "lib/control/control.h"
 
 namespace baton::cli {
 
 absl::StatusOr<control::ControlReply> SocketBackend::Call(const control::ControlRequest& request) {
-  return service::Call(service::ControlSocketPath(path_), request);
+  return control::Call(control::ControlSocketPath(path_), request);
 }
 
 namespace tools {

@@ -30,19 +30,19 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "crmd/cib/rocksdb_store.h"
-#include "crmd/common/access.h"
-#include "crmd/common/files.h"
-#include "crmd/common/log.h"
-#include "crmd/common/log_limiter.h"
-#include "crmd/config/auth_key.h"
 #include "crmd/daemon/join_server.h"
 #include "crmd/daemon/report_collect.h"
-#include "crmd/executor/process_runner.h"
 #include "crmd/membership/codec.h"
 #include "crmd/node/node.h"
-#include "crmd/service/control.h"
 #include "crmd/transport/peer_transport.h"
 #include "fencing.grpc.pb.h"
+#include "lib/common/access.h"
+#include "lib/common/files.h"
+#include "lib/common/log.h"
+#include "lib/common/log_limiter.h"
+#include "lib/config/auth_key.h"
+#include "lib/control/control.h"
+#include "lib/process/process_runner.h"
 #include <grpcpp/grpcpp.h>
 
 namespace baton::crmd {
@@ -59,7 +59,7 @@ __attribute__((format(printf, 1, 2))) void Log(const char* fmt, ...) {
   va_start(ap, fmt);
   std::vsnprintf(text, sizeof(text), fmt, ap);
   va_end(ap);
-  std::fprintf(stderr, "%s%s baton-crmd: %s", common::JournalPrefix(text).c_str(), common::LogTime().c_str(), text);
+  common::WriteLogLine("baton-crmd", text);
 }
 void LogLine(const std::string& line) { Log("%s\n", line.c_str()); }
 
@@ -184,7 +184,7 @@ class Daemon {
   Setup setup_;
   std::unique_ptr<FileStorage> storage_;
   std::unique_ptr<cib::RocksDbCibStore> cib_store_;
-  executor::RealProcessRunner runner_;
+  process::RealProcessRunner runner_;
   std::unique_ptr<node::Node> node_;
   uint32_t config_version_ = 0;  // of the nodelist the sockets follow
 
@@ -359,7 +359,7 @@ void Daemon::Receive(size_t link) {
 }
 
 void Daemon::ReplyAndClose(int fd, const control::ControlReply& reply) {
-  std::string frame = service::EncodeFrame(reply);
+  std::string frame = control::EncodeFrame(reply);
   // A reader that stops reading is cut off by the send timeout, not waited for.
   for (size_t sent = 0; sent < frame.size();) {
     ssize_t n = ::send(fd, frame.data() + sent, frame.size() - sent, MSG_NOSIGNAL);
@@ -375,7 +375,7 @@ bool Daemon::ClientMayUseCluster(int fd) {
   common::PeerCredentials cred;
   bool ok = common::GetPeerCredentials(fd, &cred).ok() && common::MayUseCluster(cred.uid, cred.gid);
   if (ok) return true;
-  ReplyAndClose(fd, service::ErrorReply(absl::PermissionDeniedError(common::NoAccessMessage(cred.uid))));
+  ReplyAndClose(fd, control::ErrorReply(absl::PermissionDeniedError(common::NoAccessMessage(cred.uid))));
   if (auto line = refusals_.Note("control request", common::DescribeUser(cred.uid),
                                  absl::StrCat("neither root nor in haclient (pid ", cred.pid, ")"), NowMs())) {
     Log("WARNING: %s\n", line->c_str());
@@ -398,10 +398,10 @@ bool Daemon::HandleHere(int fd, const control::ControlRequest& req) {
     // crm cluster init/token: a token new nodes join with (default 1 h).
     int64_t ttl = req.join_token().ttl_s() == 0 ? join::kDefaultTokenTtlS : req.join_token().ttl_s();
     if (ttl <= 0 || ttl > 7 * 86400) {
-      reply = service::ErrorReply(
+      reply = control::ErrorReply(
           absl::InvalidArgumentError(absl::StrCat("join token lifetime ", ttl, " s is not within 1..604800 s")));
     } else if (auto t = join_->IssueToken(ttl); !t.ok()) {
-      reply = service::ErrorReply(t.status());
+      reply = control::ErrorReply(t.status());
     } else {
       const auto& cfg = node_->config();
       const auto* me = &cfg.nodes.front();
@@ -416,7 +416,7 @@ bool Daemon::HandleHere(int fd, const control::ControlRequest& req) {
       jt->set_expires_s(t->expires_s);
     }
   } else if (req.request_case() == R::kJoinTokenRevoke) {
-    if (auto st = join_->RevokeToken(req.join_token_revoke().id()); !st.ok()) reply = service::ErrorReply(st);
+    if (auto st = join_->RevokeToken(req.join_token_revoke().id()); !st.ok()) reply = control::ErrorReply(st);
   } else {
     return false;
   }
@@ -436,15 +436,15 @@ void Daemon::AcceptControl() {
     ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &stv, sizeof(stv));
     // One frame; a client that sends less within the timeout, or more than
     // the limit, gets an error and never stalls the loop for long.
-    auto payload = service::ReadFrame(fd);
+    auto payload = control::ReadFrame(fd);
     if (!payload.ok()) {
-      ReplyAndClose(fd, service::ErrorReply(absl::InvalidArgumentError(
+      ReplyAndClose(fd, control::ErrorReply(absl::InvalidArgumentError(
                             absl::StrCat("control request: ", payload.status().message()))));
       continue;
     }
     control::ControlRequest req;
     if (!req.ParseFromString(*payload)) {
-      ReplyAndClose(fd, service::ErrorReply(absl::InvalidArgumentError(
+      ReplyAndClose(fd, control::ErrorReply(absl::InvalidArgumentError(
                             "control request: the frame is not a ControlRequest message")));
       continue;
     }

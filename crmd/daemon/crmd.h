@@ -4,7 +4,7 @@
 // which makes every decision, and sends what the Node returns. crmd/daemon/
 // holds only this I/O and wiring.
 //
-// The control socket speaks a line protocol (crmd/service/control.h).
+// The control socket speaks a line protocol (lib/control/control.h).
 // Single-threaded: everything happens on the loop, except blocking calls to
 // baton-fenced, which run on their own threads and hand results back
 // through a locked queue.
@@ -14,7 +14,7 @@
 #include <string>
 
 #include "absl/status/status.h"
-#include "crmd/config/cluster_config.h"
+#include "lib/config/cluster_config.h"
 
 namespace baton::crmd {
 

@@ -12,7 +12,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
-#include "crmd/common/files.h"
+#include "lib/common/files.h"
 
 namespace baton::crmd {
 namespace {

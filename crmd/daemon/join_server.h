@@ -1,6 +1,6 @@
 // The member's side of `crm cluster join`, inside baton-crmd: a TCP listener
 // on ring0's address (totem port + 11); up to four sessions at once, one per
-// source address, each on its own thread with a 3 s limit per frame. The thread does the blocking exchange (crmd/join); what to answer
+// source address, each on its own thread with a 3 s limit per frame. The thread does the blocking exchange (lib/join); what to answer
 // is decided on the daemon's loop: an authenticated request waits in
 // TakeRequests() until the loop completes it with Answer(), or 20 s pass.
 //
@@ -26,8 +26,8 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "crmd/common/log_limiter.h"
-#include "crmd/join/join_protocol.h"
+#include "lib/common/log_limiter.h"
+#include "lib/join/join_protocol.h"
 
 namespace baton::crmd {
 

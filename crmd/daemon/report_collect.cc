@@ -16,7 +16,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "crmd/service/control.h"
+#include "lib/control/control.h"
 
 #ifndef BATON_VERSION
 #define BATON_VERSION "unknown"
@@ -190,7 +190,7 @@ void ReportService::Collect(const std::string& to, uint64_t id, const LogWindow&
 }
 
 void ReportService::Reply(int fd, const control::ControlReply& message) {
-  Spawn([fd, reply = service::EncodeFrame(message)] {
+  Spawn([fd, reply = control::EncodeFrame(message)] {
     // Off the loop: a slow reader holds this thread, not the heartbeats.
     struct timeval tv = {30, 0};
     ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
@@ -208,7 +208,7 @@ void ReportService::OnControl(int fd, const control::ReportLogsRequest& req, con
                               const std::set<std::string>& configured, uint64_t now_ms) {
   LogWindow w{req.from_s(), req.to_s()};
   if (w.from_s > w.to_s) {
-    Reply(fd, service::ErrorReply(absl::InvalidArgumentError(
+    Reply(fd, control::ErrorReply(absl::InvalidArgumentError(
                   absl::StrCat("report_logs: from_s ", w.from_s, " is after to_s ", w.to_s))));
     return;
   }

@@ -18,7 +18,7 @@
 
 #include "control.pb.h"
 #include "crmd.pb.h"
-#include "crmd/daemon/report_logs.h"
+#include "lib/report/report_logs.h"
 
 namespace baton::report {
 

@@ -16,8 +16,8 @@
 #include <gtest/gtest.h>
 
 #include "crmd/daemon/report_collect.h"
-#include "crmd/daemon/report_logs.h"
-#include "crmd/service/control.h"
+#include "lib/control/control.h"
+#include "lib/report/report_logs.h"
 
 namespace baton::report {
 namespace {
@@ -232,13 +232,13 @@ std::string RunUntilReply(ReportService& service, int client_fd, uint64_t* now) 
 
 // The client's view of a framed reply: the reply, or the error it carries.
 absl::StatusOr<control::ControlReply> DecodeReply(const std::string& frame) {
-  auto payload = service::FramePayload(frame);
+  auto payload = control::FramePayload(frame);
   if (!payload.ok()) return payload.status();
   control::ControlReply reply;
   if (!payload->has_value() || !reply.ParseFromArray((*payload)->data(), static_cast<int>((*payload)->size()))) {
     return absl::DataLossError("not one whole ControlReply frame");
   }
-  return service::ReplyStatus(std::move(reply));
+  return control::ReplyStatus(std::move(reply));
 }
 
 control::ReportLogsRequest Window(int64_t from_s, int64_t to_s) {

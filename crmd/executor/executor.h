@@ -17,9 +17,14 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "crmd/executor/process_runner.h"
+#include "lib/process/process_runner.h"
 
 namespace baton::executor {
+
+// The executor runs agents through lib/process.
+using process::ProcessResult;
+using process::ProcessRunner;
+using process::ProcessSpec;
 
 // OCF exit codes (ocf-agents.md section 4).
 enum class OcfRc : int {

@@ -15,13 +15,16 @@
 #include <set>
 #include <thread>
 
-#include "crmd/executor/fake_process_runner.h"
-#include "crmd/executor/process_runner.h"
 #include "gtest/gtest.h"
+#include "lib/process/process_runner.h"
+#include "tests/support/fake_process_runner.h"
 
 namespace baton::executor {
 namespace {
 
+using process::FakeProcessRunner;
+using process::RealProcessRunner;
+using process::RealProcessRunnerOptions;
 using ::testing::Test;
 
 ExecutorOptions FakeOptions(std::set<std::string> executables = {

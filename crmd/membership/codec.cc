@@ -3,8 +3,8 @@
 #include <openssl/crypto.h>
 
 #include "absl/strings/str_cat.h"
-#include "crmd/common/hmac.h"
 #include "cluster.pb.h"
+#include "lib/common/hmac.h"
 
 namespace baton::membership {
 namespace {

@@ -9,12 +9,12 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "crmd/cib/cib_xml.h"
 #include "crmd/membership/election.h"
 #include "crmd/node/node_internal.h"
 #include "crmd/scheduler/score.h"
-#include "crmd/service/control.h"
 #include "crmd/service/peer_messages.h"
+#include "lib/cib/cib_xml.h"
+#include "lib/control/control.h"
 
 namespace baton::node {
 
@@ -61,11 +61,11 @@ std::vector<Device> WantedDevices(const cib::Cib& c) {
 
 }  // namespace
 
-Node::Node(NodeOptions options, cib::CibStore* cib_store, Storage* storage, executor::ProcessRunner* runner)
+Node::Node(NodeOptions options, cib::CibStore* cib_store, Storage* storage, process::ProcessRunner* runner)
     : options_(std::move(options)), cib_store_(cib_store), storage_(storage), runner_(runner) {}
 
 absl::StatusOr<std::unique_ptr<Node>> Node::Create(NodeOptions options, cib::CibStore* cib_store, Storage* storage,
-                                                   executor::ProcessRunner* runner, uint64_t now_ms, int64_t wall_s) {
+                                                   process::ProcessRunner* runner, uint64_t now_ms, int64_t wall_s) {
   std::unique_ptr<Node> n(new Node(std::move(options), cib_store, storage, runner));
   if (auto st = n->Init(now_ms, wall_s); !st.ok()) return st;
   return n;

@@ -67,18 +67,18 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "control.pb.h"
+#include "crmd.pb.h"
 #include "crmd/attrd/attrd.h"
 #include "crmd/cib/replication.h"
-#include "crmd/common/log_limiter.h"
-#include "crmd/config/cluster_config.h"
 #include "crmd/executor/executor.h"
 #include "crmd/membership/membership.h"
 #include "crmd/quorum/quorum.h"
 #include "crmd/service/local_requests.h"
 #include "crmd/transition/controller.h"
-#include "control.pb.h"
-#include "crmd.pb.h"
 #include "join.pb.h"
+#include "lib/common/log_limiter.h"
+#include "lib/config/cluster_config.h"
 
 namespace baton::node {
 
@@ -167,7 +167,7 @@ class Node {
  public:
   // Loads the CIB from `cib_store`; `runner` runs the agents.
   static absl::StatusOr<std::unique_ptr<Node>> Create(NodeOptions options, cib::CibStore* cib_store,
-                                                      Storage* storage, executor::ProcessRunner* runner,
+                                                      Storage* storage, process::ProcessRunner* runner,
                                                       uint64_t now_ms, int64_t wall_s);
 
   // A heartbeat that passed authentication; `source` names its sender's
@@ -216,7 +216,7 @@ class Node {
   bool AnyActiveHere() const { return own_.AnyActive(self_name_); }
 
  private:
-  Node(NodeOptions options, cib::CibStore* cib_store, Storage* storage, executor::ProcessRunner* runner);
+  Node(NodeOptions options, cib::CibStore* cib_store, Storage* storage, process::ProcessRunner* runner);
   absl::Status Init(uint64_t now_ms, int64_t wall_s);
 
   void Log(std::string line) { out_.log.push_back(std::move(line)); }
@@ -278,7 +278,7 @@ class Node {
   NodeOptions options_;
   cib::CibStore* cib_store_;
   Storage* storage_;
-  executor::ProcessRunner* runner_;
+  process::ProcessRunner* runner_;
   std::string self_name_;
   std::map<std::string, uint32_t> node_ids_;  // name -> id
   Outputs out_;

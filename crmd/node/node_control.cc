@@ -5,10 +5,10 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "crmd/cib/cib_xml.h"
 #include "crmd/node/node.h"
 #include "crmd/node/node_internal.h"
-#include "crmd/service/control.h"
+#include "lib/cib/cib_xml.h"
+#include "lib/control/control.h"
 
 namespace baton::node {
 
@@ -17,7 +17,7 @@ using internal::kChangeWaitMs;
 // --- control requests -------------------------------------------------------------
 
 void Node::Reply(uint64_t client, absl::StatusOr<control::ControlReply> r) {
-  out_.replies.push_back({client, r.ok() ? *std::move(r) : service::ErrorReply(r.status())});
+  out_.replies.push_back({client, r.ok() ? *std::move(r) : control::ErrorReply(r.status())});
 }
 
 // The one table of control requests the Node answers (control.proto says
@@ -104,7 +104,7 @@ std::string Node::StatusText(bool cluster, uint64_t now_ms) const {
 }
 
 void Node::OnStatusRequest(uint64_t client, const control::ControlRequest& req, uint64_t now_ms) {
-  Reply(client, service::TextReply(StatusText(req.status().cluster(), now_ms)));
+  Reply(client, control::TextReply(StatusText(req.status().cluster(), now_ms)));
 }
 
 void Node::OnCibRequest(uint64_t client, const control::ControlRequest& req, uint64_t) {
@@ -127,11 +127,11 @@ void Node::OnCibRequest(uint64_t client, const control::ControlRequest& req, uin
     c = controller_->CurrentCib();
   }
   c.version = replica_->current().version;
-  Reply(client, service::TextReply(cib::WriteCibXml(c)));
+  Reply(client, control::TextReply(cib::WriteCibXml(c)));
 }
 
 void Node::OnClusterConfRequest(uint64_t client, const control::ControlRequest&, uint64_t) {
-  Reply(client, service::TextReply(config::FormatClusterConfig(options_.config)));
+  Reply(client, control::TextReply(config::FormatClusterConfig(options_.config)));
 }
 
 void Node::OnAttributeRequest(uint64_t client, const control::ControlRequest& req, uint64_t) {

@@ -4,8 +4,8 @@
 
 #include <cstdint>
 
-#include "crmd/config/cluster_config.h"
 #include "crmd/quorum/quorum.h"
+#include "lib/config/cluster_config.h"
 
 namespace baton::node::internal {
 

@@ -4,8 +4,8 @@
 #include "absl/strings/str_join.h"
 #include "crmd/node/node.h"
 #include "crmd/node/node_internal.h"
-#include "crmd/service/control.h"
 #include "crmd/node/nodelist_change.h"
+#include "lib/control/control.h"
 
 namespace baton::node {
 
@@ -238,7 +238,7 @@ void Node::RemoveNodeRequest(uint64_t client, const control::ControlRequest& req
       Reply(client, absl::UnavailableError(absl::StrCat(name, " was removed here but not everywhere: ", error)));
       return;
     }
-    Reply(client, service::TextReply(absl::StrCat(name, " removed; ", options_.config.nodes.size(),
+    Reply(client, control::TextReply(absl::StrCat(name, " removed; ", options_.config.nodes.size(),
                                                   " nodes, expected votes ", quorum_->expected_votes(), "\n")));
   });
 }

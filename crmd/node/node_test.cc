@@ -17,8 +17,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
-#include "crmd/executor/fake_process_runner.h"
-#include "crmd/service/control.h"
+#include "lib/control/control.h"
+#include "tests/support/fake_process_runner.h"
 
 namespace baton::node {
 namespace {
@@ -75,7 +75,7 @@ class MemStorage : public Storage {
 struct Host {
   cib::MemoryCibStore cib;
   MemStorage storage;
-  executor::FakeProcessRunner runner;
+  process::FakeProcessRunner runner;
   std::set<std::string> active;     // resources the agents run here
   std::map<std::string, int> fail;  // "RSC ACTION" -> exit code
   std::unique_ptr<Node> node;
@@ -200,7 +200,7 @@ class Cluster {
     N(i).OnControl(client, req, now);
     Drain(i);
     if (!replies_.count(client)) return absl::UnavailableError("no reply yet");
-    return service::ReplyStatus(replies_[client]);
+    return control::ReplyStatus(replies_[client]);
   }
   // A peer message the transport authenticated as from `from`.
   void Send(int from, int to, const crmd::PeerMessage& m) {
@@ -243,12 +243,12 @@ class Cluster {
   void FinishAgents(Host& h) {
     for (auto handle : h.runner.running()) {
       for (const auto& c : h.runner.calls()) {
-        if (c.handle == handle) h.runner.Complete(handle, executor::FakeProcessRunner::Exit(Agent(h, c.spec)));
+        if (c.handle == handle) h.runner.Complete(handle, process::FakeProcessRunner::Exit(Agent(h, c.spec)));
       }
     }
   }
 
-  static int Agent(Host& h, const executor::ProcessSpec& spec) {
+  static int Agent(Host& h, const process::ProcessSpec& spec) {
     std::string action = spec.argv.size() > 1 ? spec.argv[1] : "";
     auto it = spec.env.find("OCF_RESOURCE_INSTANCE");
     std::string rsc = it == spec.env.end() ? "" : it->second;
@@ -431,7 +431,7 @@ TEST(NodeOperations, OperationInFlightIsReportedPendingBeforeItsResult) {
 TEST(NodeOperations, StopCancelsTheRecurringMonitor) {
   Cluster c(3);
   c.Settle();
-  EXPECT_TRUE(c.Ask(1, service::request::AttrSet("n3", "standby", "on", attrd::Lifetime::kForever)).ok());
+  EXPECT_TRUE(c.Ask(1, control::request::AttrSet("n3", "standby", "on", control::FOREVER)).ok());
   ASSERT_TRUE(c.RunUntil([&] { return c.Where("vip") != 0 && c.Where("vip") != 3; }, 10000)) << "vip did not move";
   std::vector<std::string> runs = c.H(3).Runs("vip");
   size_t stop = runs.size();
@@ -505,7 +505,7 @@ TEST(NodeAttributes, TransientAttributeReachesEveryMemberAndLeavesWithItsNode) {
     SCOPED_TRACE(unsafe ? "unsafe_drop_attribute_updates" : "safe");
     Cluster c(3, CibText("n3"), {}, [&](NodeOptions& o) { o.unsafe_drop_attribute_updates = unsafe; });
     c.Settle();
-    EXPECT_TRUE(c.Ask(1, service::request::AttrSet("n2", "color", "blue", attrd::Lifetime::kReboot)).ok());
+    EXPECT_TRUE(c.Ask(1, control::request::AttrSet("n2", "color", "blue", control::REBOOT)).ok());
     c.Run(500);
     auto color = [&](int i) { return c.N(i).attributes().Get("n2", "color", attrd::Lifetime::kReboot); };
     if (unsafe) {  // the check bites: without the updates n3 never hears of it
@@ -558,12 +558,12 @@ TEST(NodeFencing, FencedMemberThatLeavesIsNotFencedAgain) {
 int FencingsAfterOperatorFence(bool unsafe_ignore_fenced_lives) {
   Cluster c(3, CibText("n3"), {}, [&](NodeOptions& o) { o.unsafe_ignore_fenced_lives = unsafe_ignore_fenced_lives; });
   c.Settle();
-  auto life = c.Ask(2, service::request::FenceBegin("n3", 0));
+  auto life = c.Ask(2, control::request::FenceBegin("n3", 0));
   EXPECT_TRUE(life.ok()) << life.status();
   uint64_t incarnation = life.ok() ? life->incarnation() : 0;
   EXPECT_EQ(incarnation, c.H(3).incarnation);
   c.PowerOff(3);
-  EXPECT_TRUE(c.Ask(2, service::request::FenceEnd("n3", incarnation, /*fenced=*/true)).ok());
+  EXPECT_TRUE(c.Ask(2, control::request::FenceEnd("n3", incarnation, /*fenced=*/true)).ok());
   EXPECT_TRUE(c.RunUntil([&] { return c.AllSee(2); }, 5000));
   c.Run(5000);
   return c.Fencings("n3");
@@ -577,10 +577,10 @@ TEST(NodeFencing, OperatorFencingOfAMemberCountsAsItsFencing) {
 TEST(NodeFencing, NodeFencedWithABadIncarnationIsRefused) {
   Cluster c(3);
   c.Settle();
-  auto reply = c.Ask(2, service::request::FenceEnd("n3", 0, /*fenced=*/true));
+  auto reply = c.Ask(2, control::request::FenceEnd("n3", 0, /*fenced=*/true));
   EXPECT_EQ(reply.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(reply.status().message()), HasSubstr("fence_begin")) << "says where the incarnation comes from";
-  reply = c.Ask(2, service::request::FenceEnd("n9", 5, /*fenced=*/true));
+  reply = c.Ask(2, control::request::FenceEnd("n9", 5, /*fenced=*/true));
   EXPECT_EQ(reply.status().code(), absl::StatusCode::kNotFound);
   EXPECT_THAT(std::string(reply.status().message()), HasSubstr("n9"));
   c.PowerOff(3);  // refused reports count for nothing: n3's loss is fenced
@@ -661,7 +661,7 @@ TEST(NodeNodelist, JoinRequestAtANonDcIsRefusedNamingTheDc) {
 TEST(NodeNodelist, RemovingAnOnlineNodeIsRefused) {
   Cluster c(3);
   c.Settle();
-  auto reply = c.Ask(1, service::request::NodelistRemove("n3"));
+  auto reply = c.Ask(1, control::request::NodelistRemove("n3"));
   EXPECT_EQ(reply.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(std::string(reply.status().message()), HasSubstr("n3 is online"));
   c.Run(500);
@@ -673,13 +673,13 @@ TEST(NodeNodelist, RemovingAnOnlineNodeIsRefused) {
 TEST(NodeControl, StatusNamesTheDc) {
   Cluster c(3);
   c.Settle();
-  EXPECT_THAT(service::ReplyText(c.Ask(2, service::request::Status(false))).value_or(""),
+  EXPECT_THAT(control::ReplyText(c.Ask(2, control::request::Status(false))).value_or(""),
               HasSubstr("Current DC: n1 (version 0.1.0) - partition with quorum"));
 }
 
 TEST(NodeControl, RequestsTheDaemonAnswersOrEmptyOnesGetAnErrorReply) {
   Cluster c(2, CibText("n2"));
-  for (const auto& req : {control::ControlRequest(), service::request::JoinToken(60)}) {
+  for (const auto& req : {control::ControlRequest(), control::request::JoinToken(60)}) {
     auto reply = c.Ask(1, req);
     EXPECT_EQ(reply.status().code(), absl::StatusCode::kInvalidArgument);
     EXPECT_THAT(std::string(reply.status().message()), HasSubstr("not one this node answers"));
@@ -689,15 +689,15 @@ TEST(NodeControl, RequestsTheDaemonAnswersOrEmptyOnesGetAnErrorReply) {
 TEST(NodeControl, AttributesOfAnUnknownNodeAreNotFound) {
   Cluster c(2, CibText("n2"));
   c.Settle(2);
-  auto reply = c.Ask(1, service::request::AttrGet("n9", "color", attrd::Lifetime::kReboot));
+  auto reply = c.Ask(1, control::request::AttrGet("n9", "color", control::REBOOT));
   EXPECT_EQ(reply.status().code(), absl::StatusCode::kNotFound);
-  reply = c.Ask(1, service::request::AttrSet("n2", "color", "blue", attrd::Lifetime::kForever));
+  reply = c.Ask(1, control::request::AttrSet("n2", "color", "blue", control::FOREVER));
   EXPECT_TRUE(reply.ok()) << reply.status();
   c.Run(500);
-  reply = c.Ask(2, service::request::AttrGet("n2", "color", attrd::Lifetime::kForever));
+  reply = c.Ask(2, control::request::AttrGet("n2", "color", control::FOREVER));
   ASSERT_TRUE(reply.ok()) << reply.status();
   EXPECT_EQ(reply->text(), "blue");
-  reply = c.Ask(2, service::request::AttrDelete("n2", "color", attrd::Lifetime::kForever));
+  reply = c.Ask(2, control::request::AttrDelete("n2", "color", control::FOREVER));
   ASSERT_TRUE(reply.ok()) << reply.status();
   EXPECT_TRUE(reply->existed());
 }

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "crmd/config/cluster_config.h"
+#include "lib/config/cluster_config.h"
 
 namespace baton::node {
 

@@ -22,7 +22,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "crmd/cib/cib.h"
+#include "lib/cib/cib.h"
 
 namespace baton::scheduler {
 

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "crmd/cib/cib_xml.h"
+#include "lib/cib/cib_xml.h"
 
 namespace baton::scheduler {
 namespace {

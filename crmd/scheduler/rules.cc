@@ -9,6 +9,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
+#include "crmd/scheduler/scheduler.h"
 #include "crmd/scheduler/score.h"
 
 namespace baton::scheduler {

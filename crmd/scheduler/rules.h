@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "crmd/cib/cib.h"
+#include "lib/cib/cib.h"
 
 namespace baton::scheduler {
 
@@ -35,9 +35,6 @@ void UnpackNvSets(const std::vector<cib::NvSet>& sets, const RuleContext& ctx,
                   std::map<std::string, std::string>* out, bool overwrite = false,
                   std::string_view first_set_id = {});
 
-// Parses an ISO 8601 date/time ("2005-020T12:30", "2014-05-07 00:28:00Z")
-// to seconds since the epoch (UTC). With `ignore_offset`, a numeric zone
-// offset is read but not applied, as Pacemaker 2.1.5's rule evaluation does.
-std::optional<long long> ParseIsoDateTime(std::string_view text, bool ignore_offset = false);
+// ParseIsoDateTime (scheduler.h) reads the dates of date expressions.
 
 }  // namespace baton::scheduler

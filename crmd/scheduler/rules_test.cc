@@ -5,6 +5,7 @@
 // the resource started, with execution-date 1666729883
 // (2022-10-25T20:31:23Z, a Tuesday).
 #include "crmd/scheduler/rules.h"
+#include "crmd/scheduler/scheduler.h"
 
 #include <gtest/gtest.h>
 

@@ -24,10 +24,10 @@
 #include <string>
 #include <vector>
 
-#include "crmd/cib/cib_xml.h"
 #include "crmd/scheduler/digest.h"
 #include "crmd/scheduler/score.h"
 #include "crmd/scheduler/util.h"
+#include "lib/cib/cib_xml.h"
 
 namespace baton::scheduler {
 namespace {

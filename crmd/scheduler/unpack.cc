@@ -12,6 +12,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "crmd/scheduler/rules.h"
+#include "crmd/scheduler/scheduler.h"
 #include "crmd/scheduler/util.h"
 
 namespace baton::scheduler {

@@ -4,6 +4,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "crmd/scheduler/scheduler.h"
 #include "crmd/scheduler/util.h"
 
 namespace baton::scheduler {

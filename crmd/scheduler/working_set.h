@@ -16,9 +16,9 @@
 #include <string>
 #include <vector>
 
-#include "crmd/cib/cib.h"
 #include "crmd/scheduler/cluster_options.h"
 #include "crmd/scheduler/score.h"
+#include "lib/cib/cib.h"
 
 namespace baton::scheduler {
 

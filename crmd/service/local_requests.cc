@@ -1,10 +1,14 @@
 #include "crmd/service/local_requests.h"
 
 #include "absl/strings/str_cat.h"
-#include "crmd/service/control.h"
+#include "lib/control/control.h"
 
 namespace baton::service {
 namespace {
+
+attrd::Lifetime FromProto(control::Lifetime l) {
+  return l == control::FOREVER ? attrd::Lifetime::kForever : attrd::Lifetime::kReboot;
+}
 
 absl::Status KnownNode(const ClusterView& view, const std::string& name) {
   for (const auto& n : view.nodes) {
@@ -50,7 +54,7 @@ absl::StatusOr<control::ControlReply> LocalRequests::Attribute(const control::Co
     if (auto st = KnownNode(view, g.node()); !st.ok()) return st;
     auto v = attrs_->Get(g.node(), g.name(), FromProto(g.lifetime()));
     if (!v) return absl::NotFoundError(absl::StrCat("no attribute '", g.name(), "' on ", g.node()));
-    return TextReply(*v);
+    return control::TextReply(*v);
   }
   if (!req.has_attr_set() && !req.has_attr_delete()) return absl::InvalidArgumentError("not an attribute request");
   const bool set = req.has_attr_set();

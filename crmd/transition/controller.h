@@ -31,10 +31,10 @@
 #include <vector>
 
 #include "crmd/attrd/attrd.h"
-#include "crmd/cib/cib.h"
 #include "crmd/scheduler/cluster_options.h"
 #include "crmd/transition/status_table.h"
 #include "crmd/transition/transition.h"
+#include "lib/cib/cib.h"
 
 namespace baton::transition {
 

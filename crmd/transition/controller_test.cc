@@ -7,7 +7,7 @@
 
 #include <algorithm>
 
-#include "crmd/cib/cib_xml.h"
+#include "lib/cib/cib_xml.h"
 
 namespace baton::transition {
 namespace {

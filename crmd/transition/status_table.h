@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "crmd/cib/cib.h"
+#include "lib/cib/cib.h"
 
 namespace baton::transition {
 

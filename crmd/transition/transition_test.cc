@@ -4,9 +4,9 @@
 
 #include <algorithm>
 
-#include "crmd/cib/cib_xml.h"
 #include "crmd/scheduler/scheduler.h"
 #include "crmd/transition/status_table.h"
+#include "lib/cib/cib_xml.h"
 
 namespace baton::transition {
 namespace {

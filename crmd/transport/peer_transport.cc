@@ -16,7 +16,7 @@
 #include <random>
 
 #include "absl/strings/str_cat.h"
-#include "crmd/common/files.h"
+#include "lib/common/files.h"
 
 namespace baton::transport {
 namespace {

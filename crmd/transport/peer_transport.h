@@ -39,7 +39,7 @@
 //     auth_timeout_ms. A restarted peer gets through at once: its first
 //     frame authenticates its new connection.
 //  4. Refusals are counted, and logged through `log` at most once a minute
-//     per kind and source (crmd/common/log_limiter.h).
+//     per kind and source (lib/common/log_limiter.h).
 // Thread-safety: none; the loop owns it.
 #pragma once
 
@@ -55,7 +55,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "crmd/common/log_limiter.h"
+#include "lib/common/log_limiter.h"
 
 namespace baton::transport {
 

@@ -14,8 +14,8 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
-#include "crmd/cib/cib_xml.h"
-#include "crmd/service/control.h"
+#include "lib/cib/cib_xml.h"
+#include "lib/control/control.h"
 
 namespace baton::sim {
 namespace {
@@ -83,25 +83,25 @@ class MemStorage : public node::Storage {
 
 // A node's agents: Dummy (running or not) and Stateful (unpromoted or
 // promoted), each run taking `delay` of simulated time.
-class SimAgents : public executor::ProcessRunner {
+class SimAgents : public process::ProcessRunner {
  public:
   explicit SimAgents(const uint64_t* now) : now_(now) {}
 
-  Handle Start(const executor::ProcessSpec& spec) override {
+  Handle Start(const process::ProcessSpec& spec) override {
     Handle h = next_++;
     uint64_t delay = slow ? 1500 : 20;
     running_.push_back({h, *now_ + delay, spec});
     return h;
   }
 
-  std::vector<std::pair<Handle, executor::ProcessResult>> Collect() override {
-    std::vector<std::pair<Handle, executor::ProcessResult>> done;
+  std::vector<std::pair<Handle, process::ProcessResult>> Collect() override {
+    std::vector<std::pair<Handle, process::ProcessResult>> done;
     for (auto it = running_.begin(); it != running_.end();) {
       if (it->done_at > *now_) {
         ++it;
         continue;
       }
-      executor::ProcessResult r;
+      process::ProcessResult r;
       r.exit_code = Run(it->spec);
       done.push_back({it->handle, r});
       it = running_.erase(it);
@@ -119,10 +119,10 @@ class SimAgents : public executor::ProcessRunner {
   struct Proc {
     Handle handle;
     uint64_t done_at;
-    executor::ProcessSpec spec;
+    process::ProcessSpec spec;
   };
 
-  int Run(const executor::ProcessSpec& spec) {
+  int Run(const process::ProcessSpec& spec) {
     const std::string& action = spec.argv.size() > 1 ? spec.argv[1] : "";
     auto inst_it = spec.env.find("OCF_RESOURCE_INSTANCE");
     std::string inst = inst_it == spec.env.end() ? "" : inst_it->second;
@@ -449,7 +449,7 @@ class Sim {
   }
 
   void ChangeConfig(int i) {
-    auto reply = Ask(i, service::request::Cib(/*configuration_only=*/true));
+    auto reply = Ask(i, control::request::Cib(/*configuration_only=*/true));
     if (!reply || reply->code() != 0) return;
     auto c = cib::ParseCibXml(reply->text());
     if (!c.ok()) return;
@@ -470,7 +470,7 @@ class Sim {
     pending_markers_[client] = marker;
     Trace(absl::StrCat("operator on ", Name(i), ": sim-marker=", marker));
     S(i).node->OnControl(client,
-                         service::request::CibReplace(c->version.admin_epoch, c->version.epoch,
+                         control::request::CibReplace(c->version.admin_epoch, c->version.epoch,
                                                       c->version.num_updates, cib::WriteCibXml(*c)),
                          now_);
   }
@@ -481,7 +481,7 @@ class Sim {
     if (!S(i).node || !S(i).node->membership().view().members.count(static_cast<uint32_t>(about))) return;
     std::string value = std::to_string(Pick(100));
     Trace(absl::StrCat("operator on ", Name(i), ": attr sim-", about % 2, " of ", Name(about), " = ", value));
-    (void)Ask(i, service::request::AttrSet(Name(about), absl::StrCat("sim-", about % 2), value, attrd::Lifetime::kReboot));
+    (void)Ask(i, control::request::AttrSet(Name(about), absl::StrCat("sim-", about % 2), value, control::REBOOT));
   }
 
   // crm node fence TARGET on node i: announce it, and let the agent power
@@ -490,7 +490,7 @@ class Sim {
   // membership needs to notice the node gone).
   void OperatorFence(int i, int target, uint64_t off_ms, uint64_t done_ms) {
     if (i == target || !S(i).node) return;
-    auto inc = Ask(i, service::request::FenceBegin(Name(target), 5000));
+    auto inc = Ask(i, control::request::FenceBegin(Name(target), 5000));
     if (!inc || inc->code() != 0) return;
     Trace(absl::StrCat("operator on ", Name(i), ": crm node fence ", Name(target)));
     operator_fences_.push_back(
@@ -509,7 +509,7 @@ class Sim {
       }
       // The CLI reports to its own node's baton-crmd, if it still runs.
       if (it->life != 0 && S(it->by).boot == it->by_boot) {
-        (void)Ask(it->by, service::request::FenceEnd(Name(it->target), it->life, /*fenced=*/true));
+        (void)Ask(it->by, control::request::FenceEnd(Name(it->target), it->life, /*fenced=*/true));
       }
       it = operator_fences_.erase(it);
     }
@@ -628,8 +628,8 @@ class Sim {
     }
     // Promotion scores the agents set through crm_master.
     for (auto& [name, value] : s.agents->scores) {
-      control::ControlRequest req = value ? service::request::AttrSet(Name(i), name, *value, attrd::Lifetime::kReboot)
-                                          : service::request::AttrDelete(Name(i), name, attrd::Lifetime::kReboot);
+      control::ControlRequest req = value ? control::request::AttrSet(Name(i), name, *value, control::REBOOT)
+                                          : control::request::AttrDelete(Name(i), name, control::REBOOT);
       uint64_t client = ++client_;
       s.node->OnControl(client, req, now_);
     }
