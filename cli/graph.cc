@@ -13,6 +13,7 @@ using scheduler::Action;
 std::string Key(const Action* a) {
   if (a->task == "stonith") return absl::StrCat("stonith-", a->node->name, "-", a->fence_action);
   if (a->rsc == nullptr) return a->node ? absl::StrCat(a->task, "-", a->node->name) : a->task;
+  if (a->task == "notify" || a->task == "notified") return a->key;  // "rsc_pre_notify_start_0"
   return absl::StrCat(a->rsc->id, "_", a->task, "_", a->interval_ms);
 }
 

@@ -281,6 +281,10 @@ absl::Status InjectOp(cib::Cib* c, const std::string& spec, std::ostream& out) {
 std::string HistoryName(const WorkingSet& ws, const Resource* r, const scheduler::Node* node) {
   (void)ws;
   if (r->parent == nullptr) return r->id;
+  // On a node with several entries for the instance, the one active there.
+  for (const auto& h : r->history) {
+    if (h.node == node && !h.history_id.empty() && h.role > scheduler::Role::kStopped) return h.history_id;
+  }
   for (const auto& h : r->history) {
     if (h.node == node && !h.history_id.empty()) return h.history_id;
   }
@@ -292,16 +296,26 @@ std::string HistoryName(const WorkingSet& ws, const Resource* r, const scheduler
   return r->id;
 }
 
+// A pseudo-action's operation key as the graph has it: an instance known
+// by another name in its history (an anonymous clone's "rsc" for "rsc:0")
+// goes by that name, and its notifications by type and operation
+// ("rsc_post_notify_stop_0", "rsc_notified_0").
+std::string PseudoKey(const WorkingSet& ws, const Action* a) {
+  std::string name = a->rsc->parent ? HistoryName(ws, a->rsc, a->node) : a->rsc->id;
+  if (name == a->rsc->id) return a->key;
+  if (a->task == "notify" && a->notify.count("notify_type") && a->notify.count("notify_operation")) {
+    return absl::StrCat(name, "_", a->notify.at("notify_type"), "_notify_", a->notify.at("notify_operation"), "_0");
+  }
+  return absl::StrCat(name, "_", a->task, "_0");
+}
+
 std::string ActionLine(const WorkingSet& ws, const Action* a) {
   if (a->task == "stonith") return absl::StrCat("  * Fencing ", a->node->name, " (", a->fence_action, ")");
   if (a->rsc == nullptr) {
     if (a->pseudo) return absl::StrCat("  * Pseudo action:   ", a->task);
     return absl::StrCat("  * Cluster action:  ", a->task, " on ", a->node ? a->node->name : "");
   }
-  if (a->pseudo) {
-    std::string key = absl::StrCat(a->rsc->id, "_", a->task, "_0");
-    return absl::StrCat("  * Pseudo action:   ", key);
-  }
+  if (a->pseudo) return absl::StrCat("  * Pseudo action:   ", PseudoKey(ws, a));
   std::string name = HistoryName(ws, a->rsc, a->node);
   std::string op = a->task == "cancel" ? "cancel" : a->task;
   if (a->interval_ms > 0) absl::StrAppend(&op, "=", a->interval_ms);
@@ -375,7 +389,8 @@ void Execute(const WorkingSet& ws, const std::vector<const Action*>& graph, cons
           ns->has_lrm = false;
           ns->transient.clear();
         }
-      } else if (a->rsc && !a->pseudo && a->node && a->task != "cancel") {
+      } else if (a->rsc && !a->pseudo && a->node && a->task != "cancel" && a->task != "notify") {
+        // (Notifications leave no history that the scheduler reads.)
         int target = 0;
         auto it = a->extra.find("target_rc");
         if (it != a->extra.end()) target = std::atoi(it->second.c_str());

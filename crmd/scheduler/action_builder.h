@@ -3,12 +3,15 @@
 // fixpoint that spreads "mandatory" and "runnable" along them.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
 #include "crmd/scheduler/working_set.h"
 
 namespace baton::scheduler {
+
+struct NotifyData;  // notify.cc
 
 class ActionBuilder {
  public:
@@ -54,13 +57,48 @@ class ActionBuilder {
   bool MakeUnrunnable(Action* a, Action* because);
   bool EffectiveOptional(Action* a);
   bool EffectiveRunnable(Action* a);
+  // Whether a clone's action is optional as seen from an action on `node`.
+  bool OptionalOn(Action* a, const Node* node);
   bool BlockColocated();
+  // Clone notifications (notify.cc). A notify clone's pre/post pseudo-actions
+  // for one task (start, stop, promote, demote):
+  //   pre -> confirmed-pre -> clone's task ... clone's completion -> post ->
+  //   confirmed-post, each instance's notify between pre (post) and
+  //   confirmed-pre (confirmed-post).
+  struct NotifyOps {
+    Action* pre = nullptr;
+    Action* pre_done = nullptr;
+    Action* post = nullptr;
+    Action* post_done = nullptr;
+  };
+  Action* NotifyPseudo(Resource* r, const Action* action, const std::string& task, const std::string& notified,
+                       const std::string& type);
+  NotifyOps NotifyPseudos(Resource* r, const std::string& task, Action* action, Action* complete);
+  // After the clone's `task` and completion pseudo-actions are created.
+  void CloneNotifyPseudos(Resource* clone, const std::string& task);
+  // What an ordering whose first is `first`'s `completed_task` ("running")
+  // waits for instead: the clone's confirmed-post notification, or nullptr.
+  Action* NotifyDone(Resource* first, const std::string& completed_task);
+  Action* InstanceNotify(Resource* inst, Node* node, Action* op, Action* done,
+                         const std::map<std::string, std::string>& keys);
+  void InstancePostNotify(Resource* inst, Node* node, const NotifyOps& ops,
+                          const std::map<std::string, std::string>& keys);
+  void NotifyInstances(Resource* r, const std::string& task, const NotifyOps& ops, const NotifyData& d);
+  void SettleNotifyPseudos(Resource* clone, const std::string& task, const NotifyOps& ops);
+  // After propagation: the lists and the instances' notify actions.
+  void CreateNotifications();
+  void NotifyAfterFencing(Action* stop, Action* fence);
 
   WorkingSet* ws_;
   std::vector<Action*> fencing_;
   std::vector<Action*> touched_;
   std::vector<Action*> probes_;  // actions changed by the last ApplyOrdering
+  std::map<const Resource*, std::map<std::string, NotifyOps>> notify_;  // clone -> task -> pseudo-actions
 };
+
+// The "-ed" pseudo-action that stands for a collective's task as a `first`
+// ("running" for "start"); other tasks unchanged.
+std::string Completed(const std::string& task);
 
 // A resource's non-recurring actions for `task`: a collective's own action,
 // or a primitive's on every node.

@@ -58,15 +58,6 @@ std::string Inverse(const std::string& task) {
   return "";
 }
 
-// The "-ed" pseudo action that stands for a collective's task as a `first`.
-std::string Completed(const std::string& task) {
-  if (task == "start") return "running";
-  if (task == "stop") return "stopped";
-  if (task == "promote") return "promoted";
-  if (task == "demote") return "demoted";
-  return task;
-}
-
 }  // namespace
 
 void ActionBuilder::UpdateRunnable(Action* a) {
@@ -257,14 +248,18 @@ void ActionBuilder::StoppedMonitor(Resource* r, long long interval) {
 
 void ActionBuilder::Recurring(Resource* r) {
   if (r->blocked) return;
-  std::set<std::pair<std::string, long long>> seen;
   for (const cib::Operation* op : r->ops) {
     auto interval = ParseIntervalMs(op->interval);
     if (!interval || *interval <= 0) continue;
     static const std::set<std::string> kSkip = {"start", "stop", "promote", "demote", "reload-agent",
                                                 "migrate_to", "migrate_from"};
     if (kSkip.count(op->name)) continue;
-    if (!seen.insert({op->name, *interval}).second) continue;
+    // Two ops with one name and interval: Pacemaker schedules neither.
+    int same = 0;
+    for (const cib::Operation* o : r->ops) {
+      if (o->name == op->name && ParseIntervalMs(o->interval).value_or(-1) == *interval) ++same;
+    }
+    if (same > 1) continue;
     std::string enabled = Get(op->attrs, "enabled");
     if (!enabled.empty() && !IsTrue(enabled)) continue;
     Role op_role = ParseRole(Get(op->attrs, "role"));
@@ -277,11 +272,14 @@ void ActionBuilder::Recurring(Resource* r) {
     if (r->next_role == Role::kStopped && r->managed) continue;
     Action* start = ws_->FindAction(r, "start", node);
     bool start_optional = start == nullptr || start->optional;
-    NodeHistory* h = r->HistoryOn(node);
-    bool exists = h && h->active_monitors.count(*interval) && h->role != Role::kStopped;
+    // Active under any of the instance's entries there (an anonymous
+    // instance may have several on one node).
+    bool exists = false;
+    for (const NodeHistory& h : r->history) {
+      if (h.node == node && h.active_monitors.count(*interval) && h.role != Role::kStopped) exists = true;
+    }
     bool optional = start_optional && exists && !r->reschedule.count({node, *interval});
-    bool mismatch = (op_role != Role::kUnknown && op_role != r->next_role &&
-                     !(op_role == Role::kStarted && r->next_role == Role::kUnpromoted)) ||
+    bool mismatch = (op_role != Role::kUnknown && op_role != r->next_role) ||
                     (op_role == Role::kUnknown && r->next_role == Role::kPromoted);
     if (mismatch) {
       if (optional) {
@@ -325,16 +323,20 @@ void ActionBuilder::CollectiveActions(Resource* r) {
   bool stopping = r->IsClone() && AnyChildAction(ws_, r, "stop", true);
   Pseudo(r, "start", !starting);
   Pseudo(r, "running", !starting);
+  CloneNotifyPseudos(r, "start");
   Pseudo(r, "stop", !stopping);
   Pseudo(r, "stopped", !stopping);
+  CloneNotifyPseudos(r, "stop");
   bool promotable = r->IsClone() ? r->promotable : IsTrue(Get(r->meta, "promotable", "false"));
   if (promotable || (r->IsGroup() && InPromotable(r))) {
     bool promoting = r->IsClone() && AnyChildAction(ws_, r, "promote", true);
     bool demoting = r->IsClone() && AnyChildAction(ws_, r, "demote", true);
     Pseudo(r, "promote", !promoting);
     Pseudo(r, "promoted", !promoting);
+    CloneNotifyPseudos(r, "promote");
     Pseudo(r, "demote", !demoting);
     Pseudo(r, "demoted", !demoting);
+    CloneNotifyPseudos(r, "demote");
   }
 }
 
@@ -440,7 +442,7 @@ bool AnyManaged(const std::vector<Resource*>& rs) {
 void ActionBuilder::OrderVsFence(Action* fence, Node* target) {
   ForEachResource(ws_->resources, [&](Resource* r) {
     if (!r->IsPrimitive() || !r->managed) return;
-    for (Action* a : r->actions) {
+    for (Action* a : std::vector<Action*>(r->actions)) {
       if ((a->task == "start" || a->task == "promote") && r->requires_ == "fencing") {
         ws_->Order(fence, a, kOrderOptional);
       } else if (a->task == "start" && r->requires_ == "quorum" && r->scores.count(target) &&
@@ -453,6 +455,7 @@ void ActionBuilder::OrderVsFence(Action* fence, Node* target) {
         a->runnable = true;
         a->extra["implied_by_fencing"] = "1";
         ws_->Order(fence, a, kOrderOptional);
+        if (a->task == "stop") NotifyAfterFencing(a, fence);
       }
     }
   });
@@ -534,6 +537,14 @@ void ActionBuilder::PrimitiveInternal(Resource* r) {
   }
 }
 
+std::string Completed(const std::string& task) {
+  if (task == "start") return "running";
+  if (task == "stop") return "stopped";
+  if (task == "promote") return "promoted";
+  if (task == "demote") return "demoted";
+  return task;
+}
+
 std::vector<Action*> ActionsFor(WorkingSet* ws, Resource* r, const std::string& task) {
   std::vector<Action*> out;
   if (!r->IsPrimitive()) {
@@ -558,6 +569,18 @@ void ActionBuilder::GroupInternal(Resource* g) {
     for (Action* s : ActionsFor(ws_, m, "start")) {
       ws_->Order(one(g, "start"), s, kOrderImpliesFirstPrinted | (g->ordered ? 0u : kOrderImpliesThen | kOrderRunnableLeft));
       ws_->Order(s, one(g, "running"), kOrderRunnableLeft | kOrderImpliesThen | kOrderImpliesThenPrinted);
+    }
+    if (InPromotable(g)) {
+      unsigned down = (g->ordered && i == 0) ? kOrderOptional : 0u;
+      for (Action* d : ActionsFor(ws_, m, "demote")) {
+        ws_->Order(one(g, "demote"), d, down | kOrderImpliesFirstPrinted);
+        ws_->Order(d, one(g, "demoted"), (g->ordered && i == 0) ? kOrderImpliesThen : kOrderImpliesThenPrinted);
+      }
+      for (Action* p : ActionsFor(ws_, m, "promote")) {
+        ws_->Order(p, one(g, "promoted"), kOrderRunnableLeft | kOrderImpliesThen | kOrderImpliesThenPrinted);
+        ws_->Order(one(g, "promote"), p,
+                   kOrderImpliesFirstPrinted | (g->ordered ? 0u : kOrderImpliesThen | kOrderRunnableLeft));
+      }
     }
     for (Action* s : ActionsFor(ws_, m, "stop")) {
       unsigned stopflags = (g->ordered && i == 0) ? kOrderOptional : 0u;
@@ -601,9 +624,10 @@ void ActionBuilder::CloneInternal(Resource* c) {
   }
   // Each child's action sits between the clone's pseudo action and its
   // "-ed" counterpart (start ... running, stop ... stopped).
+  // A collective child is done when its own "-ed" action is.
   auto bracket = [&](Resource* child, const char* task, const char* done, unsigned before) {
-    for (Action* a : ActionsFor(ws_, child, task)) {
-      ws_->Order(one(c, task), a, before | kOrderImpliesFirstPrinted);
+    for (Action* a : ActionsFor(ws_, child, task)) ws_->Order(one(c, task), a, before | kOrderImpliesFirstPrinted);
+    for (Action* a : ActionsFor(ws_, child, child->IsPrimitive() ? task : done)) {
       ws_->Order(a, one(c, done), kOrderImpliesThenPrinted);
     }
   };
@@ -665,10 +689,18 @@ void ActionBuilder::LinkOrder(Resource* first, const std::string& ftask, Resourc
         for (Action* a : thens) ws_->Order(f, a, flags, id);
       }
     }
+    // The clones' own actions stay ordered too, but only the instances'
+    // orderings above change what is required or runnable.
+    std::vector<Action*> firsts = ActionsFor(ws_, first, Completed(ftask));
+    if (Action* done = NotifyDone(first, Completed(ftask))) firsts = {done};
+    for (Action* f : firsts) {
+      for (Action* t : ActionsFor(ws_, then, ttask)) ws_->Order(f, t, kOrderNone, id);
+    }
     return;
   }
   std::string first_task = first->IsPrimitive() ? ftask : Completed(ftask);
   std::vector<Action*> firsts = ActionsFor(ws_, first, first_task);
+  if (Action* done = NotifyDone(first, first_task)) firsts = {done};
   if (firsts.empty()) {
     if ((ftask == "stop" && first->role == Role::kStopped && first->next_role <= Role::kStopped) ||
         (ftask == "demote" && first->role <= Role::kUnpromoted)) {
@@ -772,6 +804,7 @@ void ActionBuilder::Run() {
   for (Resource* r : ws_->resources) Internal(r);
   Propagate();
   for (Resource* r : ws_->resources) FinalizeCollective(r);
+  CreateNotifications();
   // Stops implied by fencing stay runnable pseudo actions.
 }
 

@@ -11,10 +11,13 @@ namespace baton::scheduler {
 
 namespace {
 
-// Children's actions of a collective action, same task.
+bool IsNotifyTask(const std::string& t) { return t == "notify" || t == "notified"; }
+
+// Children's actions of a collective action, same task. A clone's
+// notifications pass nothing on to the instances' notify actions.
 std::vector<Action*> ChildActions(WorkingSet* ws, Action* a) {
   std::vector<Action*> out;
-  if (a->rsc == nullptr || a->rsc->IsPrimitive()) return out;
+  if (a->rsc == nullptr || a->rsc->IsPrimitive() || IsNotifyTask(a->task)) return out;
   for (Resource* c : a->rsc->children) {
     for (Action* x : ActionsFor(ws, c, a->task)) out.push_back(x);
   }
@@ -25,20 +28,39 @@ bool IsCompletedTask(const std::string& t) {
   return t == "running" || t == "stopped" || t == "promoted" || t == "demoted";
 }
 
+// The instances' task a collective action stands for: "start" for the
+// clone's start, running and start/running notifications.
+std::string InstanceTask(const Action* a) {
+  if (IsNotifyTask(a->task)) {
+    auto it = a->notify.find("notify_operation");
+    return it == a->notify.end() ? a->task : it->second;
+  }
+  if (a->task == "running") return "start";
+  if (a->task == "stopped") return "stop";
+  if (a->task == "promoted") return "promote";
+  if (a->task == "demoted") return "demote";
+  return a->task;
+}
+
 }  // namespace
 
 bool ActionBuilder::EffectiveOptional(Action* a) {
   if (a->rsc == nullptr || a->rsc->IsPrimitive()) return a->optional;
   if (!a->optional) return false;
-  std::string task = a->task;
-  if (IsCompletedTask(task)) {
-    if (task == "running") task = "start";
-    else if (task == "stopped") task = "stop";
-    else if (task == "promoted") task = "promote";
-    else task = "demote";
-  }
+  std::string task = InstanceTask(a);
   for (Resource* c : a->rsc->children) {
     for (Action* x : ActionsFor(ws_, c, task)) {
+      if (!EffectiveOptional(x)) return false;
+    }
+  }
+  return true;
+}
+
+bool ActionBuilder::OptionalOn(Action* a, const Node* node) {
+  std::string task = InstanceTask(a);
+  for (Resource* c : a->rsc->children) {
+    for (Action* x : ActionsFor(ws_, c, task)) {
+      if (c->IsPrimitive() && x->node != node) continue;
       if (!EffectiveOptional(x)) return false;
     }
   }
@@ -48,14 +70,8 @@ bool ActionBuilder::EffectiveOptional(Action* a) {
 bool ActionBuilder::EffectiveRunnable(Action* a) {
   if (a->rsc == nullptr || a->rsc->IsPrimitive()) return a->runnable;
   if (!a->runnable) return false;
-  std::string task = a->task;
-  bool completed = IsCompletedTask(task);
-  if (completed) {
-    if (task == "running") task = "start";
-    else if (task == "stopped") task = "stop";
-    else if (task == "promoted") task = "promote";
-    else task = "demote";
-  }
+  bool completed = IsCompletedTask(a->task) || IsNotifyTask(a->task);
+  std::string task = InstanceTask(a);
   if (a->rsc->IsClone()) {
     // Runnable when any instance can do it (and not when none has it).
     for (Resource* c : a->rsc->children) {
@@ -135,6 +151,9 @@ bool ActionBuilder::ApplyOrdering(Ordering* o) {
   }
   bool t_collective = t->rsc && !t->rsc->IsPrimitive();
   if (fl & kOrderImpliesThen) {
+    // A clone's action implies `then` on a node only if some instance's
+    // action there is required (action_flags_for_ordering()).
+    if (f->rsc && f->rsc->IsClone() && t->node) f_optional = OptionalOn(f, t->node);
     // A collective's action passes the change on to its members' actions.
     if (!f_optional && (t->optional || t_collective)) changed = MakeMandatory(t, f) || changed;
   }
@@ -271,8 +290,8 @@ bool ActionBuilder::Propagate() {
       for (const Ordering* o : a.before) {
         if ((o->flags & kOrderOneOrMore) && !EffectiveOptional(o->first)) printed = true;
       }
-      if (printed) a.extra["print_always"] = "1";
-      else a.extra.erase("print_always");
+      a.extra.erase("print_always");
+      if (printed) a.extra.emplace("print_always", "1");
     }
     changed = BlockColocated() || changed;
     if (!changed) break;

@@ -303,6 +303,7 @@ Resource* Unpacker::BuildResource(const cib::Resource& def, Resource* parent, co
     r->promotable = def.master_element || IsTrue(m("promotable", nullptr));
     r->unique = IsTrue(m("globally-unique", nullptr));
     r->interleave = IsTrue(m("interleave", nullptr));
+    r->notify = IsTrue(m("notify", nullptr));
     r->ordered = IsTrue(Get(r->meta, "ordered", "false"));
     int nodes = static_cast<int>(ws_->nodes.size());
     r->clone_max = ParseIntOr(m("clone-max", nullptr), nodes);

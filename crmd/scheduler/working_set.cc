@@ -110,6 +110,29 @@ Action* WorkingSet::NewAction(Resource* rsc, const std::string& task, Node* node
     if (!optional) existing->optional = false;
     return existing;
   }
+  return Append(rsc, absl::StrCat(rsc ? rsc->id : "", "_", task, "_", interval_ms), task, node, optional,
+                interval_ms);
+}
+
+Action* WorkingSet::FindKeyedAction(const Resource* rsc, const std::string& key, const Node* node) {
+  const std::vector<Action*>& list = rsc ? rsc->actions : node_actions_;
+  for (Action* a : list) {
+    if (a->node == node && a->key == key) return a;
+  }
+  return nullptr;
+}
+
+Action* WorkingSet::NewKeyedAction(Resource* rsc, const std::string& key, const std::string& task, Node* node,
+                                   bool optional) {
+  if (Action* existing = FindKeyedAction(rsc, key, node)) {
+    if (!optional) existing->optional = false;
+    return existing;
+  }
+  return Append(rsc, key, task, node, optional, 0);
+}
+
+Action* WorkingSet::Append(Resource* rsc, const std::string& key, const std::string& task, Node* node,
+                           bool optional, long long interval_ms) {
   Action& a = actions.emplace_back();
   a.id = static_cast<int>(actions.size()) - 1;
   a.task = task;
@@ -117,7 +140,7 @@ Action* WorkingSet::NewAction(Resource* rsc, const std::string& task, Node* node
   a.node = node;
   a.optional = optional;
   a.interval_ms = interval_ms;
-  a.key = absl::StrCat(rsc ? rsc->id : "", "_", task, "_", interval_ms);
+  a.key = key;
   if (rsc) rsc->actions.push_back(&a);
   else node_actions_.push_back(&a);
   return &a;

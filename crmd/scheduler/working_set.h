@@ -120,6 +120,7 @@ struct Resource {
   bool promotable = false;
   bool unique = false;     // globally-unique clone
   bool interleave = false;
+  bool notify = false;  // clone meta "notify": instances are told of each other's actions
   int clone_max = 0;
   int clone_node_max = 1;
   int promoted_max = 1;
@@ -186,6 +187,28 @@ struct Action {
   std::string fence_action;  // stonith: reboot, off, on
   std::string key;           // rsc_task_interval
   std::map<std::string, std::string> extra;  // graph meta
+  // Clone notifications: Pacemaker's CRM_meta_notify_* values, keyed
+  // without the "CRM_meta_" prefix, for the executor to pass to the agent
+  // as OCF_RESKEY_CRM_meta_<key>.
+  //  - An instance's `notify` action (task "notify") has every key:
+  //    notify_type ("pre" or "post"), notify_operation (start, stop, promote
+  //    or demote), notify_key_type and notify_key_operation (as in the
+  //    action's key: "post" and "running" for a post-start notification),
+  //    and the lists below.
+  //  - A required start, stop, promote or demote of an instance of a notify
+  //    clone has the lists only.
+  //  - The clone's notify/notified pseudo-actions have the four
+  //    notify_type/_operation/_key_type/_key_operation keys only.
+  // Lists (space-separated; an empty list is exactly " "): the planned
+  // actions notify_{start,stop,promote,demote}_{resource,uname}; the state
+  // before the transition notify_active_{resource,uname},
+  // notify_inactive_resource, notify_{promoted,unpromoted}_{resource,uname}
+  // and their legacy copies notify_{master,slave}_{resource,uname};
+  // notify_available_uname (the clone's allowed nodes) and notify_all_uname
+  // (every node). `_uname` lists pair up with `_resource` lists by position.
+  // The same lists go on every notification and action of one clone in one
+  // transition.
+  std::map<std::string, std::string> notify;
   std::vector<Ordering*> before;  // orderings where this is `then`
   std::vector<Ordering*> after;   // orderings where this is `first`
 };
@@ -284,6 +307,12 @@ class WorkingSet {
                      long long interval_ms = 0);
   Action* NewAction(Resource* rsc, const std::string& task, Node* node, bool optional,
                     long long interval_ms = 0);
+  // Actions told apart by key rather than by task, as notifications are
+  // ("rsc_pre_notify_start_0"): finds or creates `rsc`'s action with this
+  // key on `node` (nullptr for a pseudo-action).
+  Action* FindKeyedAction(const Resource* rsc, const std::string& key, const Node* node);
+  Action* NewKeyedAction(Resource* rsc, const std::string& key, const std::string& task, Node* node,
+                         bool optional);
   Ordering* Order(Action* first, Action* then, unsigned flags, const std::string& origin = "");
 
  private:
@@ -291,6 +320,9 @@ class WorkingSet {
   std::map<std::string, Resource*> by_id_;
   size_t indexed_ = 0;  // all_resources indexed into by_id_ so far
   std::vector<Action*> node_actions_;  // actions without a resource
+
+  Action* Append(Resource* rsc, const std::string& key, const std::string& task, Node* node, bool optional,
+                 long long interval_ms);
 };
 
 // Depth-first iteration over a resource tree (parents before children).
