@@ -322,9 +322,13 @@ void Executor::Finish(const std::string& rsc_id, Resource& rsc, const Queued& op
   r.last_rc_change_ms = (prev != rsc.history.end() && prev->second.rc == r.rc)
                             ? prev->second.last_rc_change_ms
                             : now_ms;
-  OperationResult stored = r;
-  stored.output.clear();
-  rsc.history[key] = std::move(stored);
+  // Notifications are not part of a resource's history (Pacemaker records
+  // none): they say nothing about the resource's state.
+  if (r.action != "notify") {
+    OperationResult stored = r;
+    stored.output.clear();
+    rsc.history[key] = std::move(stored);
+  }
   if (!op.recurring) {
     reports->push_back(std::move(r));
     return;

@@ -595,7 +595,7 @@ void Node::RunLocal(uint64_t graph, const transition::GraphAction& a, uint64_t n
     return;
   }
   exec_ctx_[*call] = ctx;
-  if (a.interval_ms == 0) {
+  if (a.interval_ms == 0 && a.task != "notify") {
     // Invariant 2: in flight, every node (and a DC that takes over
     // meanwhile) sees it pending until the result replaces it.
     r.call_id = *call;

@@ -23,7 +23,8 @@
 //     of a split are quorate). A node that joins never displaces a DC.
 //  2. Only the partition's current DC may run an operation here; a node
 //     reports only its own results; an operation in flight is reported
-//     pending to every member before its result.
+//     pending to every member before its result (a notification is not:
+//     it is no part of the resource's history).
 //  3. A recurring monitor is cancelled by the resource's stop and replaced
 //     by a monitor with the same interval.
 //  4. Fencing devices (stonith resources) run in the fencer: here they only

@@ -14,7 +14,9 @@ bool IsFailure(const OpResultRecord& r) {
   if (r.task == "monitor" && r.interval_ms == 0 && r.op_status == 0) {
     return !(r.rc == 0 || r.rc == 7 || r.rc == 8);
   }
-  if (r.task == "cancel") return false;
+  // Notifications cannot fail (as in Pacemaker): an agent's notify result,
+  // timeouts included, never counts against the resource.
+  if (r.task == "cancel" || r.task == "notify") return false;
   return r.op_status != 0 || r.rc != r.target_rc;
 }
 
@@ -126,7 +128,7 @@ void Controller::OnOpResult(uint64_t graph, int action, const OpResultRecord& r)
     ours = a.node == r.node && a.rsc == r.rsc && a.task == r.task && a.interval_ms == r.interval_ms;
   }
   if (ours) {
-    bool ok = r.op_status == 0 && (r.rc == r.target_rc || r.task == "cancel");
+    bool ok = (r.op_status == 0 && (r.rc == r.target_rc || r.task == "cancel")) || r.task == "notify";
     engine_.OnResult(action, ok);
     deadlines_.erase(action);
     if (!ok) dirty_ = true;

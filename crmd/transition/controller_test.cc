@@ -121,6 +121,18 @@ TEST(Controller, StartFailureIsFatalAsABoolean) {
   EXPECT_EQ(FailCount(counted.c), "1");
 }
 
+// Notifications cannot fail, as in Pacemaker: a notify that exits with an
+// error or times out counts no failure and leaves no history.
+TEST(Controller, ANotifyResultIsNeitherAFailureNorHistory) {
+  Dc dc(Config(""));
+  OpResultRecord r = FailedStart();
+  r.task = "notify";
+  r.op_status = 2;  // timed out
+  dc.c.OnOpResult(0, 0, r);
+  for (const auto& a : dc.c.TakeAttrs()) EXPECT_EQ(a.name.rfind("fail-count-", 0), std::string::npos) << a.name;
+  EXPECT_TRUE(dc.c.table().Records("n2").empty());
+}
+
 TEST(Controller, InvalidOptionLoggedOnceAndDefaultUsed) {
   attrd::AttributeStore attrs;
   Controller c(ControllerOptions{"n1", {{"1", "n1"}}, 1000, 0, 60000}, &attrs, 0);

@@ -18,6 +18,8 @@ bool Failed(const OpResultRecord& r) {
 }  // namespace
 
 void StatusTable::Record(const OpResultRecord& r) {
+  // Notifications say nothing about the resource's state: never recorded.
+  if (r.task == "notify") return;
   auto& ops = history_[r.node][r.rsc];
   std::string base = r.interval_ms > 0 ? absl::StrCat(r.rsc, "_", r.task, "_", r.interval_ms)
                                        : absl::StrCat(r.rsc, "_last_0");

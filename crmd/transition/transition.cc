@@ -93,11 +93,27 @@ Graph BuildGraph(const scheduler::WorkingSet& ws, uint64_t id) {
         if (r->parent->promotable) {
           ga.meta["promoted_max"] = std::to_string(r->parent->promoted_max);
           ga.meta["promoted_node_max"] = std::to_string(r->parent->promoted_node_max);
+          // The names before Pacemaker 2.0, which agents still read (PAF
+          // refuses to run unless master_max is 1).
+          ga.meta["master_max"] = ga.meta["promoted_max"];
+          ga.meta["master_node_max"] = ga.meta["promoted_node_max"];
         }
         ga.meta["globally_unique"] = r->parent->unique ? "true" : "false";
+        ga.meta["notify"] = r->parent->notify ? "true" : "false";
       }
+      // A notification's variables, and the same lists on the instance's
+      // start, stop, promote and demote (OCF_RESKEY_CRM_meta_notify_*).
+      ga.meta.insert(a.notify.begin(), a.notify.end());
       ga.description = absl::StrCat(ga.rsc, "_", a.task, "_", a.interval_ms, " on ", ga.node);
     }
+    // Pacemaker's priority-INFINITY synapses: post-notifications (the clone's
+    // pseudo-actions and the instances' notify operations) and a clone's
+    // running/stopped/promoted/demoted.
+    auto type = a.notify.find("notify_type");
+    bool post_notify = (a.task == "notify" || a.task == "notified") && type != a.notify.end() && type->second == "post";
+    bool clone_done = a.pseudo && a.rsc && a.rsc->IsClone() &&
+                      (a.task == "running" || a.task == "stopped" || a.task == "promoted" || a.task == "demoted");
+    ga.survives_abort = post_notify || clone_done;
     index[&a] = ga.id;
     g.actions.push_back(std::move(ga));
   }
@@ -123,22 +139,23 @@ void TransitionEngine::Start(Graph graph) {
   in_flight_.clear();
 }
 
+bool TransitionEngine::Ready(const GraphAction& a) const {
+  if (completed_.count(a.id) || in_flight_.count(a.id)) return false;
+  if (aborted_ && !a.survives_abort) return false;
+  for (int in : a.inputs) {
+    if (!completed_.count(in)) return false;
+  }
+  return true;
+}
+
 std::vector<const GraphAction*> TransitionEngine::Dispatch() {
   std::vector<const GraphAction*> out;
-  if (!active_ || aborted_) return out;
+  if (!active_) return out;
   bool progress = true;
   while (progress) {
     progress = false;
     for (const GraphAction& a : graph_.actions) {
-      if (completed_.count(a.id) || in_flight_.count(a.id)) continue;
-      bool ready = true;
-      for (int in : a.inputs) {
-        if (!completed_.count(in)) {
-          ready = false;
-          break;
-        }
-      }
-      if (!ready) continue;
+      if (!Ready(a)) continue;
       if (a.kind == GraphAction::Kind::kPseudo || a.kind == GraphAction::Kind::kCluster) {
         completed_.insert(a.id);
         progress = true;
@@ -171,7 +188,13 @@ void TransitionEngine::Abort(const std::string& reason) {
 bool TransitionEngine::Done() const {
   if (!active_) return false;
   if (!in_flight_.empty()) return false;
-  return aborted_ || completed_.size() == graph_.actions.size();
+  if (aborted_) {
+    for (const GraphAction& a : graph_.actions) {
+      if (Ready(a)) return false;  // Dispatch() still has it to run
+    }
+    return true;
+  }
+  return completed_.size() == graph_.actions.size();
 }
 
 }  // namespace baton::transition

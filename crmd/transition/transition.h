@@ -45,6 +45,11 @@ struct GraphAction {
   std::string op_digest;                    // of the parameters, as the scheduler compares them
   std::vector<int> inputs;                  // ids that must complete first
   std::string description;                  // for logs: "vip_start_0 on n2"
+  // Runs even after the transition is aborted, once its inputs are done (as
+  // Pacemaker's priority-INFINITY synapses: post-notifications and the
+  // clone completion pseudo-actions they follow), so agents that cleaned up
+  // in post-notifications (PAF) still do after a failed promote.
+  bool survives_abort = false;
 };
 
 struct Graph {
@@ -62,7 +67,8 @@ class TransitionEngine {
 
   void Start(Graph graph);
   // Ready actions, now marked in flight (pseudo and cluster actions complete
-  // at once and are not returned).
+  // at once and are not returned). After an abort, only those that survive
+  // it (GraphAction::survives_abort).
   std::vector<const GraphAction*> Dispatch();
   // `ok`: the action ended as the graph expected. A failure aborts.
   void OnResult(int action_id, bool ok);
@@ -86,6 +92,8 @@ class TransitionEngine {
   std::string abort_reason_;
   std::set<int> completed_;
   std::set<int> in_flight_;
+
+  bool Ready(const GraphAction& a) const;
 };
 
 }  // namespace baton::transition

@@ -133,6 +133,56 @@ TEST(Transition, AFailureAbortsAndNothingMoreIsDispatched) {
   EXPECT_TRUE(engine.Done());
 }
 
+// After a failed promote, the post-notifications still run (PAF clears its
+// attributes in them); nothing else does.
+TEST(Transition, OnlyActionsThatSurviveAnAbortRunAfterIt) {
+  auto action = [](int id, GraphAction::Kind kind, std::string task, std::vector<int> inputs, bool survives) {
+    GraphAction a;
+    a.id = id;
+    a.kind = kind;
+    a.task = std::move(task);
+    a.node = "n1";
+    a.inputs = std::move(inputs);
+    a.survives_abort = survives;
+    return a;
+  };
+  using K = GraphAction::Kind;
+  Graph g;
+  g.actions = {action(0, K::kResource, "promote", {}, false),
+               action(1, K::kResource, "monitor", {}, false),
+               action(2, K::kPseudo, "promoted", {0}, true),
+               action(3, K::kPseudo, "notify", {}, true),       // post_notify_promoted (input 2 below)
+               action(4, K::kResource, "notify", {3}, true),     // the instance's post-promote notify
+               action(5, K::kResource, "start", {2}, false)};    // the VIP, after promote
+  g.actions[3].inputs = {2};
+  TransitionEngine engine;
+  engine.Start(g);
+  auto first = engine.Dispatch();
+  ASSERT_EQ(first.size(), 2u);  // promote and monitor
+  engine.OnResult(0, false);    // the promote fails: abort
+  EXPECT_TRUE(engine.aborted());
+  EXPECT_TRUE(engine.Dispatch().empty());  // 2 waits for the failed 0, so 3, 4, 5 wait too
+  engine.OnResult(1, true);
+  EXPECT_TRUE(engine.Done());
+
+  // Had the promote succeeded and the monitor failed, the post-notify runs
+  // after the abort and the VIP's start does not.
+  engine.Start(g);
+  first = engine.Dispatch();
+  ASSERT_EQ(first.size(), 2u);
+  engine.OnResult(1, false);
+  EXPECT_TRUE(engine.aborted());
+  engine.OnResult(0, true);
+  EXPECT_FALSE(engine.Done());
+  auto next = engine.Dispatch();
+  ASSERT_EQ(next.size(), 1u);
+  EXPECT_EQ(next[0]->id, 4);
+  EXPECT_FALSE(engine.Done());
+  engine.OnResult(4, true);
+  EXPECT_TRUE(engine.Dispatch().empty());
+  EXPECT_TRUE(engine.Done());
+}
+
 TEST(Transition, BatchLimitCapsActionsInFlight) {
   StatusTable table;
   table.SetLife("n1", NodeLife::kMember, 1);
