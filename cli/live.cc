@@ -87,6 +87,18 @@ void SetMeta(cib::Resource* r, const std::string& name, const std::string& value
   r->meta.front().pairs.push_back({r->meta.front().id + "-" + name, name, value});
 }
 
+// A promotable clone: <master>, or a clone with meta promotable=true.
+bool IsPromotable(const cib::Resource& r) {
+  if (r.kind != cib::Resource::Kind::kClone) return false;
+  if (r.master_element) return true;
+  for (const auto& set : r.meta) {
+    for (const auto& p : set.pairs) {
+      if (p.name == "promotable") return p.value && (*p.value == "true" || *p.value == "yes" || *p.value == "1");
+    }
+  }
+  return false;
+}
+
 bool HasNode(const cib::Cib& c, const std::string& name) {
   for (const auto& n : c.configuration.nodes) {
     if (n.uname == name) return true;
@@ -117,10 +129,18 @@ int RunConfigure(const std::vector<std::string>& args, ToolContext& ctx) {
   return 0;
 }
 
-int RunResource(const std::vector<std::string>& args, ToolContext& ctx) {
+int RunResource(const std::vector<std::string>& words, ToolContext& ctx) {
   constexpr char kUsageText[] =
-      "usage: crm resource start|stop RSC | move RSC NODE | ban RSC [NODE] | clear RSC |\n"
-      "       cleanup [RSC [NODE]] | status [RSC] | locate RSC\n";
+      "usage: crm resource start|stop RSC | move RSC NODE [--promoted] | ban RSC [NODE] [--promoted] |\n"
+      "       clear RSC | cleanup [RSC [NODE]] | status [RSC] | locate RSC\n";
+  // --promoted (--master, its old name): move or ban a promotable clone's
+  // promoted role rather than the clone, as crm_resource --promoted does.
+  std::vector<std::string> args;
+  bool promoted_role = false;
+  for (const auto& w : words) {
+    if (w == "--promoted" || w == "--master") promoted_role = true;
+    else args.push_back(w);
+  }
   if (args.empty()) {
     *ctx.err << kUsageText;
     return kUsage;
@@ -168,13 +188,21 @@ int RunResource(const std::vector<std::string>& args, ToolContext& ctx) {
       }
     }
     absl::Status st = Commit(ctx, [&](cib::Cib* c) -> absl::Status {
-      if (!FindResource(c->configuration.resources, id)) return absl::NotFoundError(absl::StrCat("no resource '", id, "'"));
+      const cib::Resource* r = FindResource(c->configuration.resources, id);
+      if (!r) return absl::NotFoundError(absl::StrCat("no resource '", id, "'"));
       if (!HasNode(*c, node)) return absl::NotFoundError(absl::StrCat("no node '", node, "'"));
+      if (promoted_role && !IsPromotable(*r)) {
+        return absl::InvalidArgumentError(absl::StrCat("--promoted: '", id, "' is not a promotable clone"));
+      }
+      if (!promoted_role && cmd != "ban" && IsPromotable(*r)) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "'", id, "' is a promotable clone, active on several nodes: to move its promoted role, give --promoted"));
+      }
       cib::Constraint loc;
       loc.kind = cib::Constraint::Kind::kLocation;
       loc.id = cmd == "ban" ? absl::StrCat("cli-ban-", id, "-on-", node) : absl::StrCat("cli-prefer-", id);
       loc.attrs = {{"rsc", id}, {"node", node}, {"score", cmd == "ban" ? "-INFINITY" : "INFINITY"},
-                   {"role", "Started"}};
+                   {"role", promoted_role ? "Promoted" : "Started"}};
       auto& cs = c->configuration.constraints;
       std::erase_if(cs, [&](const cib::Constraint& x) { return x.id == loc.id; });
       cs.push_back(loc);

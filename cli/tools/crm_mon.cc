@@ -23,9 +23,19 @@ std::string Bool(bool b) { return b ? "true" : "false"; }
 
 void XmlResource(pugi::xml_node parent, const Resource* r, const WorkingSet& ws, bool inactive);
 
+// The id crm_mon prints: an instance of an anonymous clone goes by its
+// configured id ("pgsqld", not "pgsqld:1"), as agents that read crm_mon's
+// XML (resource-agents' pgsql) expect.
+const std::string& PrintableId(const Resource* r) {
+  for (const Resource* p = r->parent; p; p = p->parent) {
+    if (p->IsClone()) return p->unique ? r->id : r->base_id;
+  }
+  return r->id;
+}
+
 void XmlPrimitive(pugi::xml_node parent, const Resource* r) {
   auto e = parent.append_child("resource");
-  e.append_attribute("id") = r->id.c_str();
+  e.append_attribute("id") = PrintableId(r).c_str();
   std::string agent = r->cls + (r->provider.empty() ? "" : ":" + r->provider) + ":" + r->type;
   e.append_attribute("resource_agent") = agent.c_str();
   std::string role = scheduler::RoleName(r->role);

@@ -13,6 +13,26 @@ using scheduler::WorkingSet;
 
 std::string RoleWord(scheduler::Role r) { return scheduler::RoleName(r); }
 
+// The resource an id names, as Pacemaker's tools find it: the resource with
+// that id, else (an anonymous clone's primitive named without ":N", as
+// agents name themselves by OCF_RESOURCE_INSTANCE) its first instance.
+Resource* FindForTool(WorkingSet& ws, const std::string& id) {
+  if (Resource* r = ws.FindResource(id)) return r;
+  Resource* first = nullptr;
+  scheduler::ForEachResource(ws.resources, [&](Resource* r) {
+    if (!first && r->IsPrimitive() && r->instance_number >= 0 && r->base_id == id) first = r;
+  });
+  return first;
+}
+
+// Meta attributes as an agent's resource sees them: its own, then each
+// parent's (a clone's notify, promoted-max...) where it has none of its own.
+std::map<std::string, std::string> EffectiveMeta(const Resource* r) {
+  std::map<std::string, std::string> meta;
+  for (const Resource* x = r; x; x = x->parent) meta.insert(x->meta.begin(), x->meta.end());
+  return meta;
+}
+
 }  // namespace
 
 int CrmResource(const std::vector<std::string>& args, ToolContext& ctx) {
@@ -50,7 +70,7 @@ int CrmResource(const std::vector<std::string>& args, ToolContext& ctx) {
   std::string rsc_id = Value(p, "resource").value_or("");
   Resource* rsc = nullptr;
   if (!rsc_id.empty()) {
-    rsc = ws.FindResource(rsc_id);
+    rsc = FindForTool(ws, rsc_id);
     if (!rsc) {
       err << "crm_resource: Resource '" << rsc_id << "' not found\nError performing operation: No such object\n";
       return kExitNoSuch;
@@ -103,7 +123,11 @@ int CrmResource(const std::vector<std::string>& args, ToolContext& ctx) {
   }
   if (auto name = Value(p, "get-parameter")) {
     const std::map<std::string, std::string>* source = &rsc->params;
-    if (Has(p, "meta")) source = &rsc->meta;
+    std::map<std::string, std::string> meta;
+    if (Has(p, "meta")) {
+      meta = EffectiveMeta(rsc);
+      source = &meta;
+    }
     std::map<std::string, std::string> util;
     if (Has(p, "utilization")) {
       const cib::Resource* def = rsc->def;
@@ -116,7 +140,7 @@ int CrmResource(const std::vector<std::string>& args, ToolContext& ctx) {
     }
     auto it = source->find(*name);
     if (it == source->end()) {
-      err << "Attribute '" << *name << "' not found for '" << rsc_id << "'\n";
+      err << "Attribute '" << *name << "' not found for '" << rsc->id << "'\n";
       return kExitOk;
     }
     out << it->second << "\n";
