@@ -578,10 +578,14 @@ void Node::RunLocal(uint64_t graph, const transition::GraphAction& a, uint64_t n
   req.timeout_ms = a.timeout_ms;
   req.params = a.params;
   req.meta = a.meta;
-  // Invariant 3: recurring monitors end with a stop, and a new one replaces the old.
-  if (a.task == "stop" || a.interval_ms > 0) {
+  // Invariant 3: recurring monitors end before anything changes the
+  // resource's state here (start, stop, promote, demote, ...; not a probe or
+  // a notification), as Pacemaker's controller ends them: a promoted-role
+  // monitor must not run on across a demote. A new monitor replaces the old.
+  const bool changes_state = a.interval_ms == 0 && a.task != "monitor" && a.task != "notify";
+  if (changes_state || a.interval_ms > 0) {
     for (const auto& [call, ctx] : exec_ctx_) {
-      if (ctx.rsc == a.rsc && ctx.interval_ms > 0 && (a.task == "stop" || ctx.interval_ms == a.interval_ms)) {
+      if (ctx.rsc == a.rsc && ctx.interval_ms > 0 && (changes_state || ctx.interval_ms == a.interval_ms)) {
         (void)executor_->Cancel(a.rsc, "monitor", ctx.interval_ms);
       }
     }

@@ -25,8 +25,9 @@
 //     reports only its own results; an operation in flight is reported
 //     pending to every member before its result (a notification is not:
 //     it is no part of the resource's history).
-//  3. A recurring monitor is cancelled by the resource's stop and replaced
-//     by a monitor with the same interval.
+//  3. A recurring monitor is cancelled by any operation that changes the
+//     resource's state here (all but probes and notifications), and
+//     replaced by a monitor with the same interval.
 //  4. Fencing devices (stonith resources) run in the fencer: here they only
 //     have a role. In a two-node cluster fencing of the lower-id node waits
 //     priority-fencing-delay (else 2 s), so one side of a split survives.
