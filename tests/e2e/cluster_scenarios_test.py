@@ -256,7 +256,7 @@ class Testbed:
         return out
 
     def state_file(self, i, rsc="d"):
-        return os.path.join(self.node_dir(i), "state", "rsctmp", f"Dummy-{rsc}.state")
+        return os.path.join(self.node_dir(i), "rsctmp", f"Dummy-{rsc}.state")
 
     def config_show(self, i):
         r = self.crm(i, "configure", "show", timeout=15)

@@ -183,7 +183,7 @@ check "start without the binary says 'baton-crmd not built'" grep -q "baton-crmd
 pid=$(cat "$dir/n1/baton-crmd.pid")
 check "start: pid recorded and running inside $name-n1" bash -c "ip netns pids '$name-n1' | grep -qx '$pid'"
 check "start: daemon got --config, --state-dir, its node name and agents' runtime dir" \
-  grep -qx -- "--config $dir/n1/cluster.conf --state-dir $dir/n1/state --node n1 --rsctmp $dir/n1/state/rsctmp" \
+  grep -qx -- "--config $dir/n1/cluster.conf --state-dir $dir/n1/state --node n1 --rsctmp $dir/n1/rsctmp" \
   "$dir/n1/stub-args"
 "$testbed" start "$name" 1 >/dev/null
 check "start twice: still the same daemon" test "$(cat "$dir/n1/baton-crmd.pid")" = "$pid"
