@@ -21,6 +21,8 @@ packages=(
   dpkg-dev adduser systemd util-linux
   # tests: fence agents (fence_ipmilan against OpenIPMI's ipmi_sim, fence_dummy)
   fence-agents openipmi ipmitool
+  # tests: PostgreSQL under the PAF agent (ocf:heartbeat:pgsqlms), as users run it
+  postgresql-15 resource-agents-paf
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -130,7 +130,9 @@ def package_and_install():
                  "./usr/lib/baton/tools/crm_attribute -> ../../../sbin/crm", "./usr/lib/baton/tools/baton-garp",
                  "./usr/lib/ocf/resource.d/baton/IPaddr", "./usr/lib/ocf/resource.d/baton/Stateful",
                  "./etc/baton/cluster.conf.example", "./lib/systemd/system/baton-crmd.service",
-                 "./lib/systemd/system/baton-fenced.service"):
+                 "./lib/systemd/system/baton-fenced.service",
+                 "./usr/share/doc/baton/examples/pgsql/prepare-node.sh",
+                 "./usr/share/doc/baton/examples/pgsql/pgsql.crm"):
         check(f"package holds {path}", path in listing)
     check("package leaves fence_netns and crm_simulate out",
           "fence_netns" not in listing and "sbin/crm_simulate" not in listing)
