@@ -105,7 +105,9 @@ export BATON_BIN_DIR=$work/bin
 
 echo "== usage errors"
 for args in "up Bad --nodes 3" "up toolong99 --nodes 3" "up a-b --nodes 3" "up '' --nodes 3" \
-  "up $name --nodes 0" "up $name --nodes 17" "up $name --nodes x" "up $name"; do
+  "up $name --nodes 0" "up $name --nodes 17" "up $name --nodes x" "up $name" \
+  "up $name --nodes 2 --private-dir relative/dir" "up $name --nodes 2 --private-dir /nonexistent-baton-dir" \
+  "up $name --nodes 2 --private-dir /proc"; do
   status=0
   eval "\"\$testbed\" $args" >/dev/null 2>&1 || status=$?
   check "'testbed $args' exits 2" test "$status" -eq 2
@@ -220,13 +222,21 @@ check "power on: n1 -> 198.19.0.3" reach 1 198.19.0.3
 check "power on: daemon started again" \
   bash -c "ip netns pids '$name-n3' | grep -qx \"\$(cat '$dir/n3/baton-crmd.pid')\""
 
-echo "== a second testbed at the same time"
-"$testbed" up "$other" --nodes 2 >/dev/null
+echo "== a second testbed at the same time, with a private directory"
+priv=$(mktemp -d /tmp/baton-testbed-private.XXXXXX)
+echo shared >"$priv/on-the-host"
+"$testbed" up "$other" --nodes 2 --private-dir "$priv" >/dev/null
+"$testbed" exec "$other" 1 bash -c "echo one >'$priv/mine'"
+check "$other: a private directory starts empty on each node" \
+  test "$("$testbed" exec "$other" 2 ls -A "$priv")" = ""
+check "$other: node 1 sees what it wrote there" test "$("$testbed" exec "$other" 1 cat "$priv/mine")" = "one"
+check "$other: the host's directory is untouched" test "$(ls -A "$priv")" = "on-the-host"
 check "$other: two_node with 2 nodes" grep -q 'two_node: 1' "$run_root/$other/cluster.conf"
 check "$other: n1 -> 198.19.0.2" bash -c "'$testbed' exec '$other' 1 ping -c1 -W1 198.19.0.2 >/dev/null"
 check "$other: cannot reach $name's 198.18.0.3" \
   bash -c "! '$testbed' exec '$other' 1 ping -c1 -W1 198.18.0.3 >/dev/null 2>&1"
 "$testbed" down "$other" >/dev/null
+rm -rf "$priv"
 check "$other down: its namespaces are gone" test -z "$(namespaces_of "$other")"
 check "$other down: $name still works" reach 1 198.18.0.2
 
