@@ -69,7 +69,7 @@ def paf_unmodified():
         lines = open(sums).read().split("\n")
     except OSError as e:
         return False, f"{sums}: {e.strerror}"
-    checked, bad = 0, []
+    checked, bad = [], []
     for line in lines:
         if not line.strip():
             continue
@@ -83,10 +83,10 @@ def paf_unmodified():
                     bad.append(path)
         except OSError:
             bad.append(path)
-        checked += 1
-    if AGENT not in {"/" + ln.split(None, 1)[1].strip() for ln in lines if ln.strip()}:
+        checked.append(path)
+    if AGENT not in checked:
         return False, f"{AGENT} is not listed in {sums}"
-    return (not bad and checked > 0), f"{checked} agent files checked" + (f"; changed: {bad}" if bad else "")
+    return not bad, f"{len(checked)} agent files checked" + (f"; changed: {bad}" if bad else "")
 
 
 class PgCluster:
@@ -126,9 +126,6 @@ class PgCluster:
     def tools_env(self, i):
         path = f"{BIN}/tools:{BIN}:" + os.environ.get("PATH", "/usr/bin:/bin")
         return dict(os.environ, BATON_NODE_DIR=self.node_dir(i), PATH=path)
-
-    def on_node(self, i, *args, timeout=60, env=None):
-        return run(["ip", "netns", "exec", f"{self.name}-n{i}", *args], timeout=timeout, env=env)
 
     def node_sh(self, i, *args, timeout=120):
         """A command in node i's namespace and private directories (testbed exec)."""
@@ -191,20 +188,6 @@ class PgCluster:
         if r.returncode != 0:
             return None
         return r.stdout.strip() == "t"
-
-    def running_postmasters(self):
-        """Nodes whose namespace runs a postgres server process."""
-        out = []
-        for i in range(1, self.n + 1):
-            pids = run(["ip", "netns", "pids", f"{self.name}-n{i}"], timeout=5).stdout.split()
-            for p in pids:
-                try:
-                    if open(f"/proc/{p}/comm").read().strip() == "postgres":
-                        out.append(f"n{i}")
-                        break
-                except OSError:
-                    pass
-        return out
 
     def healthy(self, want_standbys):
         """One primary holding the VIP, the others Unpromoted, according to every live node."""
